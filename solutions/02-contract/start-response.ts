@@ -1,0 +1,2 @@
+// The reference answer is the server's own code: read src/app/start-response.ts.
+export * from '../../src/app/start-response.ts';

@@ -1,0 +1,82 @@
+// @chapter 2
+// Runs a web-standard handler, `(request: Request) => Response`, the shape Hono, itty-router and the
+// service-worker world use, on the same contract: the adapter is itself an App.
+import { STATUS_CODES } from 'node:http';
+import { ContractError } from './start-response.ts';
+import type { App, Body, Environ } from './types.ts';
+
+export type FetchHandler = (request: Request) => Response | Promise<Response>;
+
+// #region adapter
+export function fromFetch(handler: FetchHandler): App {
+  return async (environ, startResponse) => {
+    const response = await handler(toRequest(environ));
+    if (!(response instanceof Response)) {
+      throw new ContractError(`a fetch handler must return a Response, got ${typeof response}`);
+    }
+    const reason = response.statusText || STATUS_CODES[response.status] || 'Unknown';
+    // Iterating Headers yields each Set-Cookie on its own, as HTTP requires.
+    startResponse(`${response.status} ${reason}`, [...response.headers]);
+    return toBody(response);
+  };
+}
+// #endregion adapter
+
+/** Builds the Request a fetch handler expects from the environ. */
+export function toRequest(environ: Environ): Request {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(environ)) {
+    if (typeof value !== 'string') continue;
+    if (key.startsWith('HTTP_')) headers.append(key.slice(5).replaceAll('_', '-').toLowerCase(), value);
+    else if (key === 'CONTENT_TYPE') headers.set('content-type', value);
+    else if (key === 'CONTENT_LENGTH') headers.set('content-length', value);
+  }
+  const method = environ.REQUEST_METHOD;
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  return new Request(new URL(environ.RAW_URI, origin(environ)), {
+    method,
+    headers,
+    // The body streams from wsgi.input; duplex 'half' is what Node requires for a streamed body.
+    ...(hasBody ? { body: streamOf(environ['wsgi.input']), duplex: 'half' } : {}),
+  } as RequestInit);
+}
+
+function streamOf(input: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
+  const it = input[Symbol.asyncIterator]();
+  return new ReadableStream({
+    async pull(controller) {
+      const next = await it.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel() {
+      await it.return?.();
+    },
+  });
+}
+
+/** scheme://host from the Host header when it is a valid host, otherwise from the listening address. */
+function origin(environ: Environ): string {
+  const scheme = environ['wsgi.url_scheme'];
+  const host = typeof environ.HTTP_HOST === 'string' ? environ.HTTP_HOST : '';
+  if (host && URL.canParse(`${scheme}://${host}/`)) return `${scheme}://${host}`;
+  const name = environ.SERVER_NAME.includes(':') ? `[${environ.SERVER_NAME}]` : environ.SERVER_NAME;
+  return `${scheme}://${name}:${environ.SERVER_PORT}`;
+}
+
+/** The Response body as our Body: chunks as the stream yields them; close() cancels the stream. */
+function toBody(response: Response): Body {
+  const stream = response.body;
+  if (!stream) return [];
+  const reader = stream.getReader();
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield value;
+      }
+    },
+    close: () => reader.cancel().catch(() => {}),
+  };
+}

@@ -1,0 +1,86 @@
+// @chapter 2
+// Loads the application named by a spec, "path/to/file.ts:exportName", and tells the two shapes apart.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseAppSpec, AppSpecError } from './app-spec.ts';
+import { fromFetch, type FetchHandler } from './fetch-adapter.ts';
+import type { App } from './types.ts';
+
+/** wsgi: `(environ, startResponse)`; fetch: `(request) => Response`; auto: decide from the export. */
+export type AppKind = 'auto' | 'wsgi' | 'fetch';
+
+/** Why an app could not be loaded. gunicorn exits 3 when the import fails and 4 for the rest. */
+export type LoadFailure = 'bad-spec' | 'not-found' | 'import-failed' | 'no-export' | 'not-an-app';
+
+export class AppLoadError extends AppSpecError {
+  constructor(
+    message: string,
+    readonly reason: LoadFailure,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'AppLoadError';
+  }
+}
+
+export interface LoadedApp {
+  app: App;
+  kind: 'wsgi' | 'fetch';
+  file: string;
+  exportName: string;
+}
+
+// #region load
+export async function loadApp(spec: string, opts: { cwd?: string; kind?: AppKind } = {}): Promise<LoadedApp> {
+  let parsed;
+  try {
+    parsed = parseAppSpec(spec);
+  } catch (err) {
+    throw new AppLoadError((err as Error).message, 'bad-spec');
+  }
+  const file = resolve(opts.cwd ?? process.cwd(), parsed.file);
+  const fail = (why: string, reason: LoadFailure, cause?: unknown): AppLoadError =>
+    new AppLoadError(`cannot load app ${JSON.stringify(spec)}: ${why}`, reason, { cause });
+  if (!existsSync(file)) throw fail(`no such file ${file}`, 'not-found');
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw fail(`importing ${file} failed: ${err instanceof Error ? err.message : String(err)}`, 'import-failed', err);
+  }
+  if (!(parsed.exportName in mod)) {
+    const names = Object.keys(mod).join(', ') || 'nothing';
+    throw fail(`${file} has no export named ${JSON.stringify(parsed.exportName)} (it exports: ${names})`, 'no-export');
+  }
+  const { app, kind } = toApp(mod[parsed.exportName], opts.kind ?? 'auto', (why) =>
+    fail(`export ${JSON.stringify(parsed.exportName)} of ${file} ${why}`, 'not-an-app'),
+  );
+  return { app, kind, file, exportName: parsed.exportName };
+}
+// #endregion load
+
+/**
+ * Tells the shapes apart: an object with a fetch() method (`export default { fetch }`, a Hono app) or a
+ * one-parameter function is a fetch handler; a two-parameter function is (environ, startResponse).
+ */
+export function toApp(
+  value: unknown,
+  kind: AppKind,
+  fail: (why: string) => Error,
+): { app: App; kind: 'wsgi' | 'fetch' } {
+  if (value !== null && typeof value === 'object' && typeof (value as { fetch?: unknown }).fetch === 'function') {
+    const target = value as { fetch: FetchHandler };
+    return { app: fromFetch((request) => target.fetch(request)), kind: 'fetch' };
+  }
+  if (typeof value !== 'function') throw fail(`is ${value === null ? 'null' : typeof value}, not a function`);
+  const fn = value as (...args: unknown[]) => unknown;
+  const chosen = kind !== 'auto' ? kind : fn.length === 2 ? 'wsgi' : fn.length === 1 ? 'fetch' : null;
+  if (!chosen) {
+    throw fail(
+      `takes ${fn.length} parameters, so its shape is unclear: an app takes (environ, startResponse), ` +
+        'a fetch handler takes (request); say which with the app kind setting',
+    );
+  }
+  return chosen === 'wsgi' ? { app: fn as App, kind: 'wsgi' } : { app: fromFetch(fn as FetchHandler), kind: 'fetch' };
+}

@@ -1,0 +1,71 @@
+// @chapter 2
+// Chapter 2's server: node:http in front, the application called in-process for every request.
+import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SERVER_SOFTWARE } from '../cgi/server.ts';
+import type { CgiRequest } from '../cgi/request.ts';
+import { listen, requestHead, type RunningServer } from '../front/node-http.ts';
+import { buildEnviron } from './environ.ts';
+import { InputStream } from './input.ts';
+import { runApp } from './run-app.ts';
+import type { ResponseSink } from './start-response.ts';
+import type { App, ErrorStream } from './types.ts';
+
+export interface AppServerOptions {
+  app: App;
+  host?: string;
+  port?: number;
+  /** Error log: app errors and wsgi.errors output. */
+  log?: (line: string) => void;
+}
+
+export function startAppServer(opts: AppServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const errors: ErrorStream = { write: (text) => log(text.replace(/\n$/, '')), flush: () => {} };
+  return listen((req, res) => void serve(req, res, opts.app, errors, log), opts.host ?? '127.0.0.1', opts.port ?? 0);
+}
+
+// #region serve
+async function serve(req: IncomingMessage, res: ServerResponse, app: App, errors: ErrorStream, log: (l: string) => void): Promise<void> {
+  const head = requestHead(req);
+  const length = req.headers['content-length'];
+  const request: CgiRequest = {
+    ...head,
+    scriptName: '',
+    pathInfo: head.path,
+    bodyLength: length === undefined ? null : Number(length),
+    serverSoftware: SERVER_SOFTWARE,
+  };
+  const environ = buildEnviron(request, {
+    input: new InputStream(req),
+    errors,
+    urlScheme: 'http',
+    multiprocess: false,
+    multithread: true, // one process, many requests interleaved on its event loop
+    runOnce: false,
+  });
+  const sink: ResponseSink = {
+    sendHead(status, headers) {
+      const space = status.indexOf(' ');
+      res.writeHead(Number(status.slice(0, space)), status.slice(space + 1), headers.flat());
+    },
+    async sendBody(chunk) {
+      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    },
+  };
+  try {
+    await runApp(app, environ, sink);
+    res.end();
+  } catch (err) {
+    log(`Error handling request ${head.method} ${environ.RAW_URI}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (res.headersSent) {
+      // Too late for a 500. Close after what was written has gone, without the final chunk, so the
+      // client sees a cut-off response instead of mistaking it for a complete one.
+      res.socket?.destroySoon();
+      return;
+    }
+    res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+    res.end('500 Internal Server Error\n');
+  }
+}
+// #endregion serve

@@ -1,0 +1,53 @@
+// Runs vitest in this process against exercises/ or solutions/ and returns every test's outcome.
+import { relative } from 'node:path';
+import { startVitest } from 'vitest/node';
+
+export type Answers = 'exercises' | 'solutions';
+
+export interface TestOutcome {
+  /** e.g. test/exercises/01-cgi/meta-variables.test.ts */
+  file: string;
+  name: string;
+  state: 'passed' | 'failed' | 'skipped' | 'pending';
+  /** The first error's message, for failed tests. */
+  error?: string;
+}
+
+export interface RunResult {
+  outcomes: TestOutcome[];
+  /** vitest's own verdict: false also for errors outside tests (a file that does not import, say). */
+  ok: boolean;
+  /** Test files that failed before any test ran (syntax errors, a missing export). */
+  brokenFiles: string[];
+}
+
+export async function runVitest(answers: Answers, filters: string[], opts: { quiet?: boolean } = {}): Promise<RunResult> {
+  process.env.PREFORK_ANSWERS = answers;
+  const vitest = await startVitest('test', filters, {
+    run: true,
+    watch: false,
+    ...(opts.quiet ? { reporters: [{}] } : {}),
+  });
+  const outcomes: TestOutcome[] = [];
+  const brokenFiles: string[] = [];
+  for (const mod of vitest.state.getTestModules()) {
+    const file = relative(process.cwd(), mod.moduleId);
+    if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) brokenFiles.push(file);
+    for (const test of mod.children.allTests()) {
+      const result = test.result();
+      const error = result.state === 'failed' ? result.errors?.[0]?.message : undefined;
+      outcomes.push({ file, name: test.fullName, state: result.state, ...(error ? { error } : {}) });
+    }
+  }
+  const ok = process.exitCode === undefined || process.exitCode === 0;
+  process.exitCode = 0; // the callers decide the exit code
+  await vitest.close();
+  return { outcomes, ok, brokenFiles };
+}
+
+/** "N passed, N failed", for the CI's totals; appended to $PREFORK_TOTALS_FILE when it is set. */
+export async function reportTotals(label: string, passed: number, failed: number): Promise<void> {
+  console.log(`${label}: ${passed} passed, ${failed} failed`);
+  const file = process.env.PREFORK_TOTALS_FILE;
+  if (file) (await import('node:fs')).appendFileSync(file, `${passed} ${failed}\n`);
+}

@@ -1,0 +1,19 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+// Exercise tests import the learner's code through @answers: exercises/ by default, solutions/ when
+// PREFORK_ANSWERS=solutions (what `npm test` and `npm run check:exercises` set).
+const answers = process.env.PREFORK_ANSWERS === 'solutions' ? 'solutions' : 'exercises';
+
+export default defineConfig({
+  resolve: {
+    alias: { '@answers': fileURLToPath(new URL(`./${answers}`, import.meta.url)) },
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    teardownTimeout: 10_000,
+  },
+});
