@@ -23,6 +23,8 @@ export const diffFile = (n: number): string => join(cutsRoot, 'diffs', `${pad2(n
 /** What a cut contains: these folders (filtered by chapter) and files (copied as they are). */
 const TREES = ['src', 'chapters', 'exercises', 'solutions', 'test'];
 const FILES = ['package.json', 'tsconfig.json', 'vitest.config.ts'];
+/** The workbook's own test machinery is tested on the whole tree, not per chapter. */
+const SKIP = ['test/tools/'];
 const TEXT = /\.(ts|mts|js|mjs|sh|py|md|json|txt|html)$/;
 
 export interface Range {
@@ -101,7 +103,11 @@ export function sourceFiles(): string[] {
   const files: string[] = [];
   for (const tree of TREES) {
     const root = join(repoRoot, tree);
-    if (existsSync(root)) for (const f of walk(root)) files.push(relative(repoRoot, f));
+    if (!existsSync(root)) continue;
+    for (const f of walk(root)) {
+      const rel = relative(repoRoot, f).split('\\').join('/');
+      if (!SKIP.some((s) => rel.startsWith(s))) files.push(rel);
+    }
   }
   return files;
 }

@@ -1,4 +1,5 @@
 // What every stage shares: its command-line flags, narration, the --once checklist, and a clean stop.
+import { appendFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 export interface StageArgs {
@@ -65,9 +66,11 @@ export class Checklist {
     return ok;
   }
 
-  /** Prints the totals (the CI reads "N passed, N failed") and returns the exit code. */
+  /** Prints the totals and returns the exit code; CI collects them from $PREFORK_TOTALS_FILE. */
   finish(): number {
     console.log(`\nstage checks: ${this.passed} passed, ${this.failed} failed`);
+    const totals = process.env.PREFORK_TOTALS_FILE;
+    if (totals) appendFileSync(totals, `${this.passed} ${this.failed}\n`);
     return this.failed === 0 ? 0 : 1;
   }
 }
