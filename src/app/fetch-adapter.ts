@@ -22,6 +22,7 @@ export function fromFetch(handler: FetchHandler): App {
 }
 // #endregion adapter
 
+// #region request
 /** Builds the Request a fetch handler expects from the environ. */
 export function toRequest(environ: Environ): Request {
   const headers = new Headers();
@@ -40,6 +41,7 @@ export function toRequest(environ: Environ): Request {
     ...(hasBody ? { body: streamOf(environ['wsgi.input']), duplex: 'half' } : {}),
   } as RequestInit);
 }
+// #endregion request
 
 function streamOf(input: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
   const it = input[Symbol.asyncIterator]();
@@ -64,6 +66,7 @@ function origin(environ: Environ): string {
   return `${scheme}://${name}:${environ.SERVER_PORT}`;
 }
 
+// #region body
 /** The Response body as our Body: chunks as the stream yields them; close() cancels the stream. */
 function toBody(response: Response): Body {
   const stream = response.body;
@@ -80,3 +83,4 @@ function toBody(response: Response): Body {
     close: () => reader.cancel().catch(() => {}),
   };
 }
+// #endregion body

@@ -20,6 +20,7 @@ export class InputStream implements AsyncIterable<Buffer> {
     return new InputStream(body.length > 0 ? [body] : []);
   }
 
+  // #region read
   /** Reads up to `size` bytes, or everything that is left when size is omitted. "" at the end. */
   async read(size = Infinity): Promise<Buffer> {
     while (this.buffered.length < size && (await this.fill()));
@@ -45,6 +46,7 @@ export class InputStream implements AsyncIterable<Buffer> {
       yield await this.read(this.buffered.length);
     }
   }
+  // #endregion read
 
   private async fill(): Promise<boolean> {
     if (this.done) return false;

@@ -60,6 +60,7 @@ export async function loadApp(spec: string, opts: { cwd?: string; kind?: AppKind
 }
 // #endregion load
 
+// #region shape
 /**
  * Tells the shapes apart: an object with a fetch() method (`export default { fetch }`, a Hono app) or a
  * one-parameter function is a fetch handler; a two-parameter function is (environ, startResponse).
@@ -84,3 +85,4 @@ export function toApp(
   }
   return chosen === 'wsgi' ? { app: fn as App, kind: 'wsgi' } : { app: fromFetch(fn as FetchHandler), kind: 'fetch' };
 }
+// #endregion shape

@@ -50,7 +50,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, app: App, errors
       res.writeHead(Number(status.slice(0, space)), status.slice(space + 1), headers.flat());
     },
     async sendBody(chunk) {
+      // A client that left must fail the app's next write, so runApp stops iterating and calls close().
+      if (res.destroyed) throw new Error('the client closed the connection');
       if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (res.destroyed) throw new Error('the client closed the connection');
     },
   };
   try {

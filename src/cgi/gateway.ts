@@ -76,6 +76,7 @@ function hasBody(req: IncomingRequest): boolean {
   return req.body.length > 0 || req.headers.some(([n]) => n.toLowerCase() === 'content-length');
 }
 
+// #region to-response
 /** Turns a script run into a response, or a local redirect to follow. Never throws. */
 function toResponse(run: ScriptRun, script: string, opts: GatewayOptions): OutgoingResponse | { location: string } {
   const who = `${script} (pid ${run.pid ?? '-'})`;
@@ -104,6 +105,7 @@ function toResponse(run: ScriptRun, script: string, opts: GatewayOptions): Outgo
     return plain(502, 'Bad Gateway');
   }
 }
+// #endregion to-response
 
 /** Maps a URL path under the mount to a script file, or null (404). */
 function findScript(path: string, opts: GatewayOptions): { file: string; scriptName: string; pathInfo: string } | null {

@@ -2,11 +2,13 @@
 import { decodePath } from './decode-path.ts';
 import type { CgiRequest } from './request.ts';
 
+// #region dropped
 /**
  * Request headers never passed to scripts. Authorization carries credentials (RFC 3875 4.1.18 says to
  * remove it); Proxy would become HTTP_PROXY, which HTTP clients read as their proxy (httpoxy, 2016).
  */
 const DROPPED_HEADERS = new Set(['authorization', 'proxy-authorization', 'proxy']);
+// #endregion dropped
 
 // #region build
 /** The CGI/1.1 meta-variables for one request. */

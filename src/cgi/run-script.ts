@@ -29,6 +29,7 @@ export interface RunOptions {
   onSpawn?: (pid: number) => void;
 }
 
+// #region command
 /** How to start a script: by its extension, so scripts need not be executable; otherwise exec it. */
 export function commandFor(file: string): [string, string[]] {
   switch (extname(file)) {
@@ -46,6 +47,7 @@ export function commandFor(file: string): [string, string[]] {
       return [file, []];
   }
 }
+// #endregion command
 
 // #region run
 export function runScript(opts: RunOptions): Promise<ScriptRun> {

@@ -35,6 +35,7 @@ export function requestHead(req: IncomingMessage): Omit<IncomingRequest, 'body'>
   };
 }
 
+// #region read
 /** Reads the whole request (node:http has already removed chunked framing). */
 export async function readRequest(req: IncomingMessage, maxBody: number): Promise<IncomingRequest> {
   const chunks: Buffer[] = [];
@@ -46,6 +47,7 @@ export async function readRequest(req: IncomingMessage, maxBody: number): Promis
   }
   return { ...requestHead(req), body: Buffer.concat(chunks) };
 }
+// #endregion read
 
 export function writeResponse(res: ServerResponse, out: OutgoingResponse): void {
   res.statusCode = out.status;

@@ -108,3 +108,31 @@ describe('in-process app server', () => {
     expect(text).toMatch(/\r\n\r\n(?:[0-9a-f]+\r\n)?127\.0\.0\.1:\d+/);
   });
 });
+
+describe('a client that leaves mid-stream', () => {
+  it('stops the app and calls close()', async () => {
+    let closed = false;
+    const url = await serve((_e, start) => {
+      start('200 OK', []);
+      return Object.assign(
+        (function* () {
+          for (;;) yield Buffer.alloc(64 * 1024, 120); // endless
+        })(),
+        { close: () => void (closed = true) },
+      );
+    });
+    const { port } = new URL(url);
+    await new Promise<void>((resolve) => {
+      const sock = connect(Number(port), '127.0.0.1', () => sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n'));
+      let got = 0;
+      sock.on('data', (c) => {
+        got += c.length;
+        if (got > 200_000) sock.destroy();
+      });
+      sock.on('close', () => resolve());
+    });
+    const deadline = Date.now() + 5000;
+    while (!closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(closed, 'the endless body was closed after the client went away').toBe(true);
+  });
+});
