@@ -101,9 +101,92 @@ export const chapters: Chapter[] = [
       },
     ],
   },
-  planned(3, '03-http', 'HTTP/1.1 by hand'),
-  planned(4, '04-worker', 'One worker: sync and async'),
-  planned(5, '05-prefork', 'Pre-fork: master and workers'),
+  {
+    number: 3,
+    slug: '03-http',
+    title: 'HTTP/1.1 by hand',
+    stage: true,
+    exercises: [
+      {
+        id: '3.1',
+        name: 'request-line',
+        title: 'Parse the request line, with its limit',
+        seam: 'src/http/request-line.ts',
+        hint:
+          'Check the limit first (414). Then walk the bytes: token bytes, one SP, visible bytes, one SP, and exactly ' +
+          '"HTTP/" digit "." digit. A well-formed version other than 1.0 and 1.1 is 505; anything malformed is 400.',
+      },
+      {
+        id: '3.2',
+        name: 'framing',
+        title: 'Decide where the request body ends',
+        seam: 'src/http/framing.ts',
+        hint:
+          'Collect every Content-Length and Transfer-Encoding first, then decide. Both together, two lengths, ' +
+          'a length that is not plain digits, chunked twice or not last: 400. Another coding: 501. Neither: no body.',
+      },
+      {
+        id: '3.3',
+        name: 'chunked',
+        title: 'Decode a chunked body as it arrives',
+        seam: 'src/http/chunked.ts',
+        hint:
+          'Keep a state (size line, data, CRLF after data, trailers, done) and the bytes left in the current chunk. ' +
+          'A size line is complete at its LF: check the CR before it, then the hex digits, then the extensions.',
+      },
+    ],
+  },
+  {
+    number: 4,
+    slug: '04-worker',
+    title: 'One worker: sync and async',
+    stage: true,
+    exercises: [
+      {
+        id: '4.1',
+        name: 'admission',
+        title: 'Decide when a worker accepts connections',
+        seam: 'src/worker/admission.ts',
+        hint: 'Three rules: a stopping worker never accepts; sync accepts only with nothing open; async below worker_connections.',
+      },
+      {
+        id: '4.2',
+        name: 'budget',
+        title: 'Count requests against max_requests',
+        seam: 'src/worker/budget.ts',
+        hint: 'Keep a counter in a closure. take() adds one and answers "is there room for more after this one?"; 0 means Infinity.',
+      },
+    ],
+  },
+  {
+    number: 5,
+    slug: '05-prefork',
+    title: 'Pre-fork: master and workers',
+    stage: true,
+    exercises: [
+      {
+        id: '5.1',
+        name: 'address',
+        title: 'Parse a bind address',
+        seam: 'src/sock/address.ts',
+        hint: 'Handle "unix:" first, then brackets for IPv6, then split host and port at the only ":". Check the port is 0..65535.',
+      },
+      {
+        id: '5.2',
+        name: 'plan',
+        title: 'Decide how many workers to spawn or stop',
+        seam: 'src/arbiter/plan.ts',
+        hint: 'Compare the count with the target. For a surplus, sort a copy by age and take the oldest; skip null pids.',
+      },
+      {
+        id: '5.3',
+        name: 'exits',
+        title: "Read a worker's exit",
+        seam: 'src/arbiter/exits.ts',
+        hint: 'Look at the signal first (SIGKILL, SIGTERM, others), then the exit code. Codes 3 and 4 halt the server.',
+      },
+    ],
+  },
   planned(6, '06-hooks', 'Hooks'),
   planned(7, '07-logging', 'Logging pitfalls'),
   planned(8, '08-timeouts', 'Timeouts'),

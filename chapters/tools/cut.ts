@@ -138,9 +138,10 @@ export function cutChapter(n: number): string[] {
   return introduced;
 }
 
-/** The diff of src/ between the end of chapter n-1 and the end of chapter n, as `git diff` shows it. */
+/** The diff of src/ between the previous written chapter and the end of chapter n, as `git diff` shows it. */
 export function diffCuts(n: number): string {
-  const before = n > 1 ? join(pad2(n - 1), 'src') : join('diffs', 'empty');
+  const previous = writtenChapters.filter((c) => c.number < n).at(-1);
+  const before = previous ? join(pad2(previous.number), 'src') : join('diffs', 'empty');
   mkdirSync(join(cutsRoot, 'diffs', 'empty'), { recursive: true });
   let out: string;
   try {

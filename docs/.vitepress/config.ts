@@ -91,6 +91,7 @@ const config = withMermaid({
         ],
       },
       { text: 'Chapters', items: chapters.map(chapterItem) },
+      { text: 'Reference', items: [{ text: 'Settings', link: '/reference/settings' }] },
     ],
     outline: { level: [2, 3] },
     footer: { message: 'MIT licensed. The code on these pages is cut from the real, tested server.' },

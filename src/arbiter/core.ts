@@ -1,0 +1,157 @@
+// @chapter 5
+// The master's decisions, as a pure function: (state, event) -> (new state, effects).
+//
+// Nothing here forks, kills or sleeps. The shell (master.ts) turns real happenings (a child exited, a
+// signal arrived, a second passed) into events, and carries out the effects this returns. So the logic
+// can be tested without processes or clocks, and read in one place.
+import { describeExit } from './exits.ts';
+import { planWorkers } from './plan.ts';
+
+export type Signal = 'SIGTERM' | 'SIGQUIT' | 'SIGKILL' | 'SIGINT';
+export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical';
+
+export interface ArbiterConfig {
+  workers: number;
+  /** Seconds the workers get to finish after a graceful stop, before SIGKILL. */
+  gracefulTimeout: number;
+  maxRequests: number;
+  maxRequestsJitter: number;
+}
+
+export interface Worker {
+  /** Generation number, unique: 1, 2, 3, ... Older workers have smaller ages. */
+  age: number;
+  /** null until the shell reports the process started. */
+  pid: number | null;
+  booted: boolean;
+  /** Requests it serves before retiring; 0 = no limit. Drawn when the worker is spawned. */
+  maxRequests: number;
+}
+
+export interface ArbiterState {
+  config: ArbiterConfig;
+  workers: Worker[];
+  lastAge: number;
+  /** running, then stopping, then done once the exit effect has been issued. */
+  phase: 'running' | 'stopping' | 'done';
+  /** While stopping: when to escalate to SIGKILL, and the exit code and reason to leave with. */
+  stop: { deadline: number; killed: boolean; exitCode: number; reason: string | null } | null;
+}
+
+export type ArbiterEvent =
+  | { type: 'start' }
+  | { type: 'spawned'; age: number; pid: number }
+  | { type: 'booted'; pid: number }
+  | { type: 'exited'; pid: number; code: number | null; signal: string | null }
+  | { type: 'signal'; signal: 'SIGTERM' | 'SIGINT' | 'SIGQUIT' }
+  | { type: 'listen-failed'; message: string }
+  | { type: 'tick' };
+
+export type Effect =
+  | { type: 'spawn'; age: number; maxRequests: number }
+  | { type: 'kill'; pid: number; signal: Signal }
+  | { type: 'log'; level: LogLevel; message: string }
+  | { type: 'close-listeners' }
+  | { type: 'exit'; code: number };
+
+/** What the outside world supplies: the clock and randomness, so that tests can fix both. */
+export interface Deps {
+  now: number;
+  random: () => number;
+}
+
+
+export function initialState(config: ArbiterConfig): ArbiterState {
+  return { config, workers: [], lastAge: 0, phase: 'running', stop: null };
+}
+
+// #region step
+export function step(state: ArbiterState, event: ArbiterEvent, deps: Deps): { state: ArbiterState; effects: Effect[] } {
+  const effects: Effect[] = [];
+  const s: ArbiterState = { ...state, workers: [...state.workers] };
+  switch (event.type) {
+    case 'start':
+      manageWorkers(s, effects, deps);
+      break;
+    case 'spawned':
+      s.workers = s.workers.map((w) => (w.age === event.age ? { ...w, pid: event.pid } : w));
+      break;
+    case 'booted':
+      s.workers = s.workers.map((w) => (w.pid === event.pid ? { ...w, booted: true } : w));
+      break;
+    case 'exited':
+      reap(s, event, effects, deps);
+      break;
+    case 'signal':
+      effects.push({ type: 'log', level: 'info', message: `Handling signal: ${event.signal.slice(3).toLowerCase()}` });
+      if (s.phase === 'running') stop(s, effects, deps, event.signal === 'SIGTERM', 0, null);
+      else if (s.phase === 'stopping' && event.signal !== 'SIGTERM') quicken(s, effects, deps);
+      break;
+    case 'listen-failed':
+      effects.push({ type: 'log', level: 'error', message: `Cannot listen: ${event.message}` });
+      if (s.phase === 'running') stop(s, effects, deps, false, 1, "Can't listen on the address.");
+      break;
+    case 'tick':
+      if (s.stop && !s.stop.killed && deps.now >= s.stop.deadline && s.workers.length > 0) {
+        s.stop = { ...s.stop, killed: true };
+        for (const w of s.workers) if (w.pid !== null) effects.push({ type: 'kill', pid: w.pid, signal: 'SIGKILL' });
+      }
+      break;
+  }
+  if (s.phase === 'stopping' && s.workers.length === 0) finish(s, effects);
+  return { state: s, effects };
+}
+// #endregion step
+
+// #region reap
+function reap(s: ArbiterState, event: Extract<ArbiterEvent, { type: 'exited' }>, effects: Effect[], deps: Deps): void {
+  const worker = s.workers.find((w) => w.pid === event.pid);
+  if (!worker) return; // not ours (say, a process the app started and left behind)
+  s.workers = s.workers.filter((w) => w !== worker);
+  const meaning = describeExit(event.pid, event.code, event.signal);
+  if (meaning.log) effects.push({ type: 'log', ...meaning.log });
+  if (s.phase !== 'running') return;
+  if (meaning.halt) stop(s, effects, deps, true, meaning.halt.code, meaning.halt.reason);
+  else manageWorkers(s, effects, deps);
+}
+// #endregion reap
+
+// #region manage
+function manageWorkers(s: ArbiterState, effects: Effect[], deps: Deps): void {
+  const plan = planWorkers(s.workers, s.config.workers);
+  for (let i = 0; i < plan.spawn; i++) {
+    s.lastAge += 1;
+    // Jitter spreads the restarts: workers spawned together would otherwise all retire together.
+    const { maxRequests, maxRequestsJitter } = s.config;
+    const limit = maxRequests > 0 ? maxRequests + Math.floor(deps.random() * (maxRequestsJitter + 1)) : 0;
+    s.workers.push({ age: s.lastAge, pid: null, booted: false, maxRequests: limit });
+    effects.push({ type: 'spawn', age: s.lastAge, maxRequests: limit });
+  }
+  for (const pid of plan.retire) effects.push({ type: 'kill', pid, signal: 'SIGTERM' });
+}
+// #endregion manage
+
+// #region stop
+/** Graceful (TERM to workers, wait up to graceful_timeout) or quick (QUIT to workers). */
+function stop(s: ArbiterState, effects: Effect[], deps: Deps, graceful: boolean, exitCode: number, reason: string | null): void {
+  s.phase = 'stopping';
+  s.stop = { deadline: deps.now + s.config.gracefulTimeout * 1000, killed: false, exitCode, reason };
+  effects.push({ type: 'close-listeners' });
+  for (const w of s.workers) if (w.pid !== null) effects.push({ type: 'kill', pid: w.pid, signal: graceful ? 'SIGTERM' : 'SIGQUIT' });
+}
+
+/** INT or QUIT during a graceful stop: stop now. */
+function quicken(s: ArbiterState, effects: Effect[], deps: Deps): void {
+  effects.push({ type: 'log', level: 'info', message: 'Quick shutdown requested' });
+  if (s.stop) s.stop = { ...s.stop, deadline: Math.min(s.stop.deadline, deps.now + 2000) };
+  for (const w of s.workers) if (w.pid !== null) effects.push({ type: 'kill', pid: w.pid, signal: 'SIGQUIT' });
+}
+
+function finish(s: ArbiterState, effects: Effect[]): void {
+  s.phase = 'done';
+  const code = s.stop?.exitCode ?? 0;
+  effects.push({ type: 'log', level: code === 0 ? 'info' : 'error', message: 'Shutting down: Master' });
+  if (s.stop?.reason) effects.push({ type: 'log', level: code === 0 ? 'info' : 'error', message: `Reason: ${s.stop.reason}` });
+  effects.push({ type: 'exit', code });
+}
+// #endregion stop

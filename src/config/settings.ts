@@ -1,0 +1,243 @@
+// @chapter 5
+// Every setting, once: its name, flags, type, default, validation and documentation. The command-line
+// parser, the config-file loader, --print-config and the docs' settings page are all generated from
+// this list, as gunicorn's config.py does with its Setting classes.
+import { availableParallelism } from 'node:os';
+import { LEVELS } from '../log/logger.ts';
+
+export type SettingType = 'int' | 'bool' | 'string' | 'list' | 'choice';
+
+export interface Setting {
+  /** The name in a config file and in --print-config (gunicorn's, snake_case). */
+  name: string;
+  /** Command-line flags, short first: ['-w', '--workers']. None: config file only. */
+  flags: string[];
+  type: SettingType;
+  /** For 'choice'. */
+  choices?: readonly string[];
+  /** For 'int': the smallest value allowed. */
+  min?: number;
+  /** For 'int': a leading 0 means octal (umask 0022), as gunicorn's umask flag reads it. */
+  octal?: boolean;
+  default: unknown;
+  /** A short placeholder for --help: INT, ADDRESS, FILE... */
+  meta?: string;
+  section: string;
+  /** One line, for --help. */
+  short: string;
+  /** A paragraph, for the docs' settings page. */
+  doc: string;
+  /** The chapter that introduces the setting. */
+  chapter: number;
+}
+
+/** A bad value: names the setting, the value, and what is allowed. */
+export class ConfigError extends Error {}
+
+// #region registry
+export const SETTINGS: Setting[] = [
+  {
+    name: 'config', flags: ['-c', '--config'], type: 'string', default: './prefork.config.ts', meta: 'FILE', section: 'Config File', chapter: 5,
+    short: 'The config file to read.',
+    doc: 'A TypeScript or JavaScript module whose exports are settings (`export const workers = 4`) or a default-exported object of them. Code, so it can compute values and define hooks. Read when it exists; naming a missing file is an error. Only meaningful on the command line or in PREFORK_CMD_ARGS.',
+  },
+  {
+    name: 'app', flags: [], type: 'string', default: null, meta: 'APP', section: 'Config File', chapter: 5,
+    short: 'The application, path/to/file.ts:name (the positional argument wins).',
+    doc: 'gunicorn calls it wsgi_app. The file is loaded by every worker; `name` is the export to serve (default `app`).',
+  },
+  {
+    name: 'app_kind', flags: ['--app-kind'], type: 'choice', choices: ['auto', 'wsgi', 'fetch'], default: 'auto', section: 'Config File', chapter: 5,
+    short: 'The shape of the app: auto, wsgi (environ, startResponse) or fetch (request => Response).',
+    doc: '`auto` decides from the export: an object with a `fetch` method or a one-parameter function is a fetch handler; a two-parameter function is a WSGI-style app.',
+  },
+  {
+    name: 'check_config', flags: ['--check-config'], type: 'bool', default: false, section: 'Debugging', chapter: 5,
+    short: 'Load the config and the app, then exit: 0 if both load, 1 with the reason if not.',
+    doc: 'A dry run: nothing is bound or spawned.',
+  },
+  {
+    name: 'print_config', flags: ['--print-config'], type: 'bool', default: false, section: 'Debugging', chapter: 5,
+    short: 'Print every setting with its value, then exit.',
+    doc: 'Shows the result of defaults, config file, PREFORK_CMD_ARGS and the command line together.',
+  },
+  {
+    name: 'bind', flags: ['-b', '--bind'], type: 'list', default: ['127.0.0.1:8000'], meta: 'ADDRESS', section: 'Server Socket', chapter: 5,
+    short: 'Address to listen on: HOST:PORT, [IPv6]:PORT or unix:PATH. Repeat for several.',
+    doc: 'Every address is bound by the master before any worker exists. A host without a port means port 8000. A higher level (command line over config file) replaces the whole list.',
+  },
+  {
+    name: 'backlog', flags: ['--backlog'], type: 'int', min: 1, default: 2048, meta: 'INT', section: 'Server Socket', chapter: 5,
+    short: 'Connections the kernel may queue while every worker is busy.',
+    doc: 'The listen(2) backlog. The kernel caps it at net.core.somaxconn. Connections beyond it are refused or dropped; keep it above what the proxy in front sends at once.',
+  },
+  {
+    name: 'umask', flags: ['-m', '--umask'], type: 'int', min: 0, octal: true, default: 0, meta: 'INT', section: 'Server Mechanics', chapter: 5,
+    short: 'umask applied while binding unix sockets (octal like 0o007 or 0007 accepted).',
+    doc: 'As in gunicorn it affects only the unix socket file (and, from chapter 8, heartbeat files).',
+  },
+  // #region workers-setting
+  {
+    name: 'workers', flags: ['-w', '--workers'], type: 'int', min: 1, default: 1, meta: 'INT', section: 'Worker Processes', chapter: 5,
+    short: 'How many worker processes serve requests.',
+    doc: 'gunicorn suggests 2-4 per core (2 x cores + 1 is the usual start). Each worker is a Node.js process with its own memory. `WEB_CONCURRENCY` in the environment sets the default.',
+  },
+  // #endregion workers-setting
+  {
+    name: 'worker_class', flags: ['-k', '--worker-class'], type: 'choice', choices: ['sync', 'async'], default: 'sync', section: 'Worker Processes', chapter: 5,
+    short: 'sync: one connection at a time; async: many connections, keep-alive.',
+    doc: 'See chapter 4. sync answers one request per connection and closes it; async keeps connections alive and serves many at once on the event loop.',
+  },
+  {
+    name: 'worker_connections', flags: ['--worker-connections'], type: 'int', min: 1, default: 1000, meta: 'INT', section: 'Worker Processes', chapter: 5,
+    short: 'async: the most connections one worker holds open.',
+    doc: 'At the cap the worker stops accepting; new connections wait in the backlog for another worker.',
+  },
+  {
+    name: 'max_requests', flags: ['--max-requests'], type: 'int', min: 0, default: 0, meta: 'INT', section: 'Worker Processes', chapter: 5,
+    short: 'Restart a worker after it served this many requests (0: never).',
+    doc: 'The classic cure for a slow memory leak nobody has found yet.',
+  },
+  {
+    name: 'max_requests_jitter', flags: ['--max-requests-jitter'], type: 'int', min: 0, default: 0, meta: 'INT', section: 'Worker Processes', chapter: 5,
+    short: 'Add a random 0..N to max_requests per worker, so they do not all restart together.',
+    doc: 'Each worker gets max_requests + randint(0, jitter), drawn by the master when it spawns the worker.',
+  },
+  {
+    name: 'timeout', flags: ['-t', '--timeout'], type: 'int', min: 0, default: 30, meta: 'INT', section: 'Worker Processes', chapter: 5,
+    short: 'Seconds a worker may stay silent before it is killed and replaced (0: never).',
+    doc: 'Enforced from chapter 8, where workers send heartbeats.',
+  },
+  {
+    name: 'graceful_timeout', flags: ['--graceful-timeout'], type: 'int', min: 0, default: 30, meta: 'INT', section: 'Worker Processes', chapter: 5,
+    short: 'Seconds workers get to finish their requests after a graceful stop, before SIGKILL.',
+    doc: 'Applies to TERM and to retiring workers.',
+  },
+  {
+    name: 'keepalive', flags: ['--keep-alive'], type: 'int', min: 0, default: 2, meta: 'INT', section: 'Worker Processes', chapter: 5,
+    short: 'async: seconds an idle keep-alive connection may wait for its next request.',
+    doc: 'The sync worker ignores it: it always closes after one response. Behind a load balancer, make it longer than the balancer\'s idle timeout.',
+  },
+  {
+    name: 'limit_request_line', flags: ['--limit-request-line'], type: 'int', min: 0, default: 4094, meta: 'INT', section: 'Security', chapter: 5,
+    short: 'Longest request line in bytes (0: unlimited; values over 8190 mean 8190).',
+    doc: 'The request line is METHOD TARGET VERSION; the query string counts. Longer gets 414.',
+  },
+  {
+    name: 'limit_request_fields', flags: ['--limit-request-fields'], type: 'int', min: 0, default: 100, meta: 'INT', section: 'Security', chapter: 5,
+    short: 'Most header fields in a request (values over 32768 mean 32768).',
+    doc: 'More gets 431.',
+  },
+  {
+    name: 'limit_request_field_size', flags: ['--limit-request-field_size', '--limit-request-field-size'], type: 'int', min: 0, default: 8190, meta: 'INT', section: 'Security', chapter: 5,
+    short: 'Longest header line in bytes, CRLF included (0 means the default, 8190).',
+    doc: 'gunicorn spells the flag with an underscore; both spellings work here. Longer gets 431.',
+  },
+  {
+    name: 'pidfile', flags: ['-p', '--pid'], type: 'string', default: null, meta: 'FILE', section: 'Server Mechanics', chapter: 5,
+    short: "File to write the master's pid to.",
+    doc: 'Removed at exit. Signals go to this pid: `kill -HUP $(cat FILE)`.',
+  },
+  {
+    name: 'raw_env', flags: ['-e', '--env'], type: 'list', default: [], meta: 'NAME=VALUE', section: 'Server Mechanics', chapter: 5,
+    short: 'Set an environment variable in the master and the workers. Repeat for several.',
+    doc: 'Wins over the variable of the same name in the shell that started the server.',
+  },
+  {
+    name: 'proc_name', flags: ['-n', '--name'], type: 'string', default: null, meta: 'NAME', section: 'Server Mechanics', chapter: 5,
+    short: 'Name in process titles (default: the app spec).',
+    doc: 'Titles read `prefork: master [NAME]` and `prefork: worker [NAME]` in ps and top.',
+  },
+  {
+    name: 'preload_app', flags: ['--preload'], type: 'bool', default: false, section: 'Server Mechanics', chapter: 5,
+    short: 'Load the app in the master too, before the workers start.',
+    doc: 'With fork(2) this shares memory with the workers; Node.js has no fork, so here it only checks the app early and runs its import-time code once in the master. See chapter 5.',
+  },
+  {
+    name: 'loglevel', flags: ['--log-level'], type: 'choice', choices: LEVELS, default: 'info', section: 'Logging', chapter: 5,
+    short: 'Least important level written to the error log: debug, info, warning, error, critical.',
+    doc: 'info shows workers booting and exiting.',
+  },
+];
+// #endregion registry
+
+export const byName = new Map(SETTINGS.map((s) => [s.name, s]));
+export const byFlag = new Map(SETTINGS.flatMap((s) => s.flags.map((f) => [f, s] as const)));
+
+/** The settings as values: what the rest of the server reads. */
+export type Settings = Record<string, unknown> & {
+  config: string;
+  app: string | null;
+  app_kind: 'auto' | 'wsgi' | 'fetch';
+  check_config: boolean;
+  print_config: boolean;
+  bind: string[];
+  backlog: number;
+  umask: number;
+  workers: number;
+  worker_class: 'sync' | 'async';
+  worker_connections: number;
+  max_requests: number;
+  max_requests_jitter: number;
+  timeout: number;
+  graceful_timeout: number;
+  keepalive: number;
+  limit_request_line: number;
+  limit_request_fields: number;
+  limit_request_field_size: number;
+  pidfile: string | null;
+  raw_env: string[];
+  proc_name: string | null;
+  preload_app: boolean;
+  loglevel: (typeof LEVELS)[number];
+};
+
+export function defaults(env: NodeJS.ProcessEnv = process.env): Settings {
+  const values = Object.fromEntries(SETTINGS.map((s) => [s.name, structuredClone(s.default)])) as Settings;
+  // gunicorn reads these two from the environment for its defaults.
+  if (env.WEB_CONCURRENCY) values.workers = convert(byName.get('workers')!, env.WEB_CONCURRENCY, 'WEB_CONCURRENCY') as number;
+  if (env.PORT) values.bind = [`0.0.0.0:${env.PORT}`];
+  return values;
+}
+
+/** Checks and converts one value (from a flag, the environment or a config file). */
+// #region convert
+export function convert(setting: Setting, value: unknown, source: string): unknown {
+  const where = `${setting.name}${setting.flags.length ? ` (${setting.flags.join('/')})` : ''} from ${source}`;
+  const bad = (allowed: string): ConfigError => new ConfigError(`Invalid value for ${where}: ${JSON.stringify(value)}: ${allowed}`);
+  switch (setting.type) {
+    case 'int': {
+      const n = typeof value === 'number' ? value : typeof value === 'string' ? parseWhole(value.trim(), setting.octal === true) : NaN;
+      if (!Number.isInteger(n) || n < (setting.min ?? -Infinity)) throw bad(`must be a whole number${setting.min !== undefined ? ` >= ${setting.min}` : ''}`);
+      return n;
+    }
+    case 'bool':
+      if (typeof value === 'boolean') return value;
+      if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+      throw bad('must be true or false');
+    case 'string':
+      if (value === null) return null;
+      if (typeof value !== 'string') throw bad('must be a string');
+      return value.trim();
+    case 'list':
+      if (typeof value === 'string') return [value];
+      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
+      throw bad('must be a string or an array of strings');
+    case 'choice':
+      if (typeof value === 'string' && setting.choices?.includes(value)) return value;
+      throw bad(`must be one of ${setting.choices?.join(', ')}`);
+  }
+}
+// #endregion convert
+
+/** Decimal digits; with `octal`, also 0o17 and 017 (octal) as umask values are usually written. */
+function parseWhole(text: string, octal: boolean): number {
+  if (/^\d+$/.test(text)) return octal && text.length > 1 && text.startsWith('0') ? parseOctal(text.slice(1)) : Number(text);
+  if (octal && /^0o[0-7]+$/i.test(text)) return parseOctal(text.slice(2));
+  return NaN;
+}
+
+const parseOctal = (digits: string): number => (/^[0-7]+$/.test(digits) ? parseInt(digits, 8) : NaN);
+
+/** A sensible worker count for this machine, for docs and examples: 2 x cores + 1. */
+export const suggestedWorkers = (): number => availableParallelism() * 2 + 1;

@@ -1,0 +1,360 @@
+// @chapter 3
+// One client connection, from the first byte to the close: parse a request, run the app, write the
+// response, and again while the connection is kept alive. Requests are answered strictly one after the
+// other, in the order they came (pipelining). Nothing a client sends can make this throw: a bad request
+// gets its status and a close, a vanished client a debug line.
+import type { Server, Socket } from 'node:net';
+import { buildEnviron } from '../app/environ.ts';
+import { InputStream } from '../app/input.ts';
+import { runApp } from '../app/run-app.ts';
+import type { App, Environ, ErrorStream } from '../app/types.ts';
+import type { CgiRequest } from '../cgi/request.ts';
+import { httpDate } from './date.ts';
+import { ClientDisconnected, HttpError } from './errors.ts';
+import type { Limits } from './limits.ts';
+import { RequestParser, type RequestHead } from './parser.ts';
+import { errorResponse, ResponseWriter, type WriterOptions } from './response.ts';
+
+export interface ConnectionLog {
+  error(message: string): void;
+  warning(message: string): void;
+  info(message: string): void;
+  debug(message: string): void;
+}
+
+export interface ConnectionOptions {
+  app: App;
+  limits: Limits;
+  /** Seconds an idle keep-alive connection may wait for its next request; 0 = close after each response. */
+  keepalive: number;
+  /** The sync worker: one request per connection, always Connection: close. */
+  closeAfterEachResponse: boolean;
+  multiprocess: boolean;
+  multithread: boolean;
+  serverSoftware: string;
+  log: ConnectionLog;
+  /** The worker is shutting down or reached max_requests: answer with Connection: close. */
+  shouldClose?: () => boolean;
+  /** Called once per request, before the app (max_requests counting). */
+  onRequest?: () => void;
+  /** For a unix socket: its path, SERVER_NAME when a request has no Host header (default: asked of the server). */
+  socketPath?: string;
+}
+
+/** Above this many unread bytes, stop reading the socket until the app catches up (backpressure). */
+const HIGH_WATER = 64 * 1024;
+/** An unread request body up to this size is read and dropped to keep the connection; a bigger one closes it. */
+const DRAIN_CAP = 64 * 1024;
+/** After our FIN, how long a client may go on sending before the socket is destroyed (lingering close). */
+const LINGER_MS = 2000;
+const CONTINUE = Buffer.from('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+
+/**
+ * Serves the connection until it closes; never rejects. Create the server with allowHalfOpen: true,
+ * so that a client that half-closes after its request still gets the answer.
+ */
+export function serveConnection(socket: Socket, opts: ConnectionOptions): Promise<void> {
+  return new Connection(socket, opts).run();
+}
+
+class Connection {
+  private readonly parser: RequestParser;
+  private readonly ip: string;
+  private readonly errors: ErrorStream;
+  private readonly writerOptions: WriterOptions;
+  private readonly where: Pick<CgiRequest, 'remoteAddr' | 'remotePort' | 'serverName' | 'serverPort'>;
+  /** The client sent its FIN: no more bytes will come. */
+  private eof = false;
+  /** The socket is gone (closed or failed): nothing can be written. */
+  private closed = false;
+  private idle = false;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly opts: ConnectionOptions,
+  ) {
+    this.parser = new RequestParser(opts.limits);
+    this.ip = socket.remoteAddress ?? '';
+    this.where = {
+      remoteAddr: this.ip,
+      remotePort: socket.remotePort ?? 0,
+      serverName: socket.localAddress ?? opts.socketPath ?? unixPath(socket),
+      serverPort: socket.localPort ?? 0,
+    };
+    this.errors = { write: (text) => opts.log.error(text.replace(/\n$/, '')), flush: () => {} };
+    this.writerOptions = { server: opts.serverSoftware, date: httpDate, warn: (m) => opts.log.warning(m) };
+    socket.setNoDelay(true);
+    socket.on('data', this.onData);
+    socket.on('end', () => {
+      this.eof = true;
+      this.poke();
+    });
+    socket.on('timeout', () => {
+      this.idle = true;
+      this.poke();
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      opts.log.debug(`Socket error from ip=${this.ip}: ${err.code ?? err.message}`);
+    });
+    socket.on('close', () => {
+      this.closed = this.eof = true;
+      this.poke();
+    });
+  }
+
+  // #region loop
+  async run(): Promise<void> {
+    let served = 0;
+    try {
+      for (;;) {
+        const head = await this.nextHead(served > 0);
+        if (head === null) break;
+        served++;
+        if (!(await this.serve(head))) break;
+      }
+    } catch (err) {
+      this.refuse(err);
+    }
+    await this.finish();
+  }
+
+  /** The next request's head; null when the connection is over (the client closed it, or idled out). */
+  private async nextHead(keptAlive: boolean): Promise<RequestHead | null> {
+    for (;;) {
+      const head = this.parser.nextHead();
+      if (head !== null) return head;
+      if (this.eof) {
+        if (this.parser.midRequest) this.opts.log.debug(`Ignored premature client disconnection from ip=${this.ip}`);
+        return null;
+      }
+      // Between requests of a kept-alive connection, wait at most `keepalive` seconds.
+      const waiting = keptAlive && this.parser.buffered === 0;
+      if (waiting) this.socket.setTimeout(this.opts.keepalive * 1000);
+      await this.more();
+      if (waiting) this.socket.setTimeout(0);
+      if (this.idle) {
+        this.opts.log.debug(`Closing idle keep-alive connection from ip=${this.ip}`);
+        return null;
+      }
+    }
+  }
+  // #endregion loop
+
+  // #region serve
+  /** Runs the app for one request and writes its response. Returns whether the connection may go on. */
+  private async serve(head: RequestHead): Promise<boolean> {
+    const { opts, parser } = this;
+    opts.onRequest?.();
+    let bodyError: unknown = null;
+    let continued = false;
+    const writer = new ResponseWriter(
+      this.socket,
+      {
+        method: head.method,
+        target: head.target,
+        version: head.version,
+        keepAlive: () =>
+          head.keepAlive &&
+          !opts.closeAfterEachResponse &&
+          opts.keepalive > 0 &&
+          // After the client's FIN, answer what it already sent, then close.
+          !(this.eof && parser.buffered === 0) &&
+          bodyError === null &&
+          !(opts.shouldClose?.() ?? false) &&
+          // An unread body must be drained before the next request: only if it is small, and coming.
+          (!parser.inBody || (!(head.expectContinue && !continued) && (parser.bodyRemaining ?? 0) <= DRAIN_CAP)),
+      },
+      this.writerOptions,
+    );
+
+    // wsgi.input: body bytes as the app asks for them, never more than the framing says.
+    const self = this;
+    async function* body(): AsyncGenerator<Buffer> {
+      for (;;) {
+        let out;
+        try {
+          out = parser.readBody();
+        } catch (err) {
+          bodyError = err;
+          throw err;
+        }
+        for (const data of out.data) if (data.length > 0) yield data;
+        if (out.done) return;
+        if (parser.buffered > 0) continue;
+        if (self.eof) throw (bodyError = new ClientDisconnected('the request body was cut short'));
+        // RFC 9110 10.1.1: the client waits for "100 Continue" before it sends the body; say it when
+        // the app first wants the body (and not at all if the app answers without reading it).
+        if (head.expectContinue && !continued && !writer.committed) {
+          continued = true;
+          self.socket.write(CONTINUE);
+        }
+        await self.more();
+      }
+    }
+
+    try {
+      const environ = this.environ(head, parser.inBody ? new InputStream(body()) : new InputStream([]));
+      await runApp(opts.app, environ, writer);
+      writer.end();
+      // Do not read the next request while this response is still queued in memory.
+      await writer.drained();
+    } catch (err) {
+      this.failed(err, head, writer, bodyError);
+      return false;
+    }
+    if (writer.close) return false;
+    return !parser.inBody || this.drainBody();
+  }
+  // #endregion serve
+
+  // #region environ
+  private environ(head: RequestHead, input: InputStream): Environ {
+    const { opts } = this;
+    const request: CgiRequest = {
+      method: head.method,
+      protocol: head.version[1] === 1 ? 'HTTP/1.1' : 'HTTP/1.0',
+      scriptName: '',
+      pathInfo: head.path,
+      query: head.query,
+      headers: head.headers,
+      bodyLength: head.framing.kind === 'length' ? head.framing.length : null,
+      ...this.where,
+      serverSoftware: opts.serverSoftware,
+    };
+    const unix = this.socket.remoteAddress === undefined && this.socket.localPort === undefined;
+    if (unix) Object.assign(request, hostOf(head, this.where.serverName));
+    const environ = buildEnviron(request, {
+      input,
+      errors: this.errors,
+      urlScheme: 'http',
+      multiprocess: opts.multiprocess,
+      multithread: opts.multithread,
+      runOnce: false,
+    });
+    environ.RAW_URI = head.target;
+    if (unix) {
+      // A unix socket has no client port; SERVER_PORT is empty when the Host header gave none (gunicorn).
+      delete environ.REMOTE_PORT;
+      if (request.serverPort === 0) environ.SERVER_PORT = '';
+    }
+    return environ;
+  }
+  // #endregion environ
+
+  // #region errors
+  /** The app (or the request body) failed: a 500 (or the body's 400) if nothing was sent yet, else cut. */
+  private failed(err: unknown, head: RequestHead, writer: ResponseWriter, bodyError: unknown): void {
+    if (this.closed || err instanceof ClientDisconnected || bodyError instanceof ClientDisconnected) {
+      this.opts.log.debug(`Ignored premature client disconnection from ip=${this.ip}: ${head.method} ${head.target}`);
+      return;
+    }
+    if (bodyError instanceof HttpError) {
+      // The chunked body was malformed while the app read it: a client error, not the app's.
+      if (!writer.committed) {
+        writer.discard();
+        this.refuse(bodyError);
+      } else this.opts.log.warning(`Invalid request from ip=${this.ip}: ${bodyError.message}`);
+      return;
+    }
+    this.opts.log.error(`Error handling request ${head.method} ${head.target}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    if (!writer.committed) {
+      writer.discard();
+      this.write(errorResponse(500, 'Internal Server Error', 'The server could not complete the request.', httpDate(), this.opts.serverSoftware));
+    }
+    // Else the head is gone: close without the final chunk, so the client sees the body is cut off.
+  }
+
+  /** A request we refuse: its status, Connection: close, one log line. */
+  private refuse(err: unknown): void {
+    if (err instanceof HttpError) {
+      this.opts.log.warning(`Invalid request from ip=${this.ip}: ${err.message}`);
+      this.write(errorResponse(err.status, err.reason, err.message, httpDate(), this.opts.serverSoftware));
+      return;
+    }
+    // Not the client's fault: a bug on our side (or an exercise stub plugged in with --mine).
+    this.opts.log.error(`Error parsing request from ip=${this.ip}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    this.write(errorResponse(500, 'Internal Server Error', 'The server could not read the request.', httpDate(), this.opts.serverSoftware));
+  }
+  // #endregion errors
+
+  // #region io
+  private readonly onData = (chunk: Buffer): void => {
+    this.parser.feed(chunk);
+    if (this.parser.buffered >= HIGH_WATER) this.socket.pause();
+    this.poke();
+  };
+
+  private poke(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  /** Waits for more bytes, the client's FIN, the close, or the idle timeout. */
+  private more(): Promise<void> {
+    if (this.eof) return Promise.resolve();
+    this.socket.resume();
+    return new Promise((resolve) => (this.wake = resolve));
+  }
+
+  /** Reads and drops what the app left of the body (up to DRAIN_CAP), so the next request can be parsed. */
+  private async drainBody(): Promise<boolean> {
+    let dropped = 0;
+    this.socket.setTimeout(Math.max(this.opts.keepalive, 1) * 1000);
+    try {
+      for (;;) {
+        const out = this.parser.readBody();
+        for (const d of out.data) dropped += d.length;
+        if (out.done) return true;
+        if (dropped > DRAIN_CAP || this.eof || this.idle) return false;
+        if (this.parser.buffered === 0) await this.more();
+      }
+    } catch (err) {
+      this.refuse(err);
+      return false;
+    } finally {
+      this.socket.setTimeout(0);
+    }
+  }
+
+  private write(data: Buffer): void {
+    if (this.socket.writable) this.socket.write(data);
+  }
+
+  /**
+   * Ends our side once everything is written, then keeps reading (and dropping) for a moment: closing
+   * with unread bytes in the kernel makes it send RST, and a RST can destroy the response before the
+   * client has read it. Resolves once our side is done; the lingering goes on in the background.
+   */
+  private finish(): Promise<void> {
+    const socket = this.socket;
+    socket.off('data', this.onData);
+    if (this.closed) return Promise.resolve();
+    socket.on('data', () => {});
+    socket.resume();
+    const linger = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    socket.once('close', () => clearTimeout(linger));
+    return new Promise((resolve) => {
+      socket.once('close', () => resolve());
+      if (socket.writableEnded) resolve();
+      else socket.end(() => resolve());
+    });
+  }
+  // #endregion io
+}
+
+/** The path of the unix socket a connection came in on, from the server that accepted it. */
+function unixPath(socket: Socket): string {
+  const address = (socket as Socket & { server?: Server }).server?.address();
+  return typeof address === 'string' ? address : '';
+}
+
+/** On a unix socket: SERVER_NAME and SERVER_PORT from the Host header, or the socket's path (gunicorn). */
+function hostOf(head: RequestHead, path: string): { serverName: string; serverPort: number } {
+  const host = head.headers.find(([n]) => n.toLowerCase() === 'host')?.[1];
+  if (!host) return { serverName: path, serverPort: 0 };
+  const colon = host.lastIndexOf(':');
+  if (colon === -1 || host.endsWith(']')) return { serverName: host, serverPort: 80 };
+  return { serverName: host.slice(0, colon), serverPort: Number(host.slice(colon + 1)) || 80 };
+}

@@ -1,0 +1,48 @@
+// @chapter 4
+// The error log, in gunicorn's line shape: [2026-11-22 09:34:48 +0000] [9423] [INFO] message
+// One synchronous write per line: on a pipe or an O_APPEND file, a line from one process is never
+// torn by another process's line (chapter 7 is about why that matters).
+import { writeSync } from 'node:fs';
+
+export const LEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const;
+export type Level = (typeof LEVELS)[number];
+
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+  critical(message: string): void;
+}
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** `[YYYY-MM-DD HH:MM:SS +ZZZZ]` in local time, as gunicorn's error log shows it. */
+export function logTime(d = new Date()): string {
+  const off = -d.getTimezoneOffset();
+  const zone = `${off >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(off) / 60))}${pad(Math.abs(off) % 60)}`;
+  return `[${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zone}]`;
+}
+
+export function createLogger(opts: { level?: Level; fd?: number } = {}): Logger {
+  const min = LEVELS.indexOf(opts.level ?? 'info');
+  const fd = opts.fd ?? 2;
+  const at = (level: Level) => {
+    const enabled = LEVELS.indexOf(level) >= min;
+    const tag = level.toUpperCase();
+    return (message: string): void => {
+      if (!enabled) return;
+      try {
+        writeSync(fd, `${logTime()} [${process.pid}] [${tag}] ${message}\n`);
+      } catch {
+        // a closed stderr must not take the server down
+      }
+    };
+  };
+  return { debug: at('debug'), info: at('info'), warning: at('warning'), error: at('error'), critical: at('critical') };
+}
+
+/** An error with its stack, for log lines. */
+export function describeError(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
+}

@@ -1,0 +1,40 @@
+// @chapter 4
+// What a worker is told when it starts: passed by the master in the PREFORK_WORKER environment variable,
+// so the worker has it synchronously, before any IPC message arrives.
+import type { AppKind } from '../app/load-app.ts';
+import type { Level } from '../log/logger.ts';
+
+export interface WorkerBoot {
+  /** The app spec, path/to/file.ts:name, resolved against cwd. */
+  app: string;
+  appKind: AppKind;
+  cwd: string;
+  workerClass: 'sync' | 'async';
+  workerConnections: number;
+  /** Seconds an idle keep-alive connection may wait (async worker). */
+  keepalive: number;
+  limits: { requestLine: number; fields: number; fieldSize: number };
+  backlog: number;
+  /** How many listening sockets the master holds; copies arrive by index. */
+  listeners: number;
+  /** Other workers serve the same app (wsgi.multiprocess). */
+  multiprocess: boolean;
+  procName: string;
+  /** The worker's generation number: 1 for the first worker spawned, then 2, 3, ... */
+  age: number;
+  /** 0 = never restart; otherwise already jittered by the master. */
+  maxRequests: number;
+  logLevel: Level;
+}
+
+export const BOOT_ENV = 'PREFORK_WORKER';
+
+export function readBoot(): WorkerBoot {
+  const raw = process.env[BOOT_ENV];
+  if (!raw) throw new Error(`${BOOT_ENV} is not set: workers are started by the master, not by hand`);
+  return JSON.parse(raw) as WorkerBoot;
+}
+
+/** gunicorn's worker exit codes: the master stops the whole server on these. */
+export const EXIT_BOOT_FAILED = 3;
+export const EXIT_APP_LOAD_FAILED = 4;

@@ -1,0 +1,74 @@
+// @chapter 5
+// Compiles the worker and the user's app into one plain JavaScript file, once, in the master.
+//
+// A TypeScript loader inside every worker costs memory and start-up time (node.md Q7: ~150 ms per
+// boot; a worker's resident memory roughly doubles). So the master bundles worker + app with esbuild
+// and starts workers on the result: plain `node bundle.mjs`. Packages the app imports stay external and
+// are resolved at run time, which is why the bundle is written inside the app's nearest node_modules.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAppSpec } from '../app/app-spec.ts';
+import { sourceEntry, type WorkerEntry } from './spawn.ts';
+
+const workerMain = join(dirname(fileURLToPath(import.meta.url)), 'main.ts');
+
+/** The worker entry for an app: a bundle when esbuild can make one, else the TypeScript sources. */
+export async function workerEntry(spec: string, cwd: string, onFallback: (why: string) => void): Promise<WorkerEntry> {
+  const appFile = resolve(cwd, parseAppSpec(spec).file);
+  // `npm run chapter N -- --mine` swaps modules at load time; a bundle would bake the reference ones in.
+  if (process.env.PREFORK_MINE) return sourceEntry();
+  try {
+    return { file: await bundle(appFile), execArgv: ['--enable-source-maps'] };
+  } catch (err) {
+    // A syntax error in the app, for instance: the fallback worker reports it the usual way (exit 3).
+    onFallback(err instanceof Error ? err.message.split('\n')[0]! : String(err));
+    return sourceEntry();
+  }
+}
+
+// #region bundle
+async function bundle(appFile: string): Promise<string> {
+  const esbuild = await import('esbuild');
+  if (!existsSync(appFile)) throw new Error(`no such file ${appFile}`);
+  const outdir = cacheDir(appFile);
+  const name = createHash('sha256').update(`${workerMain}\0${appFile}`).digest('hex').slice(0, 12);
+  const outfile = join(outdir, `worker-${name}.mjs`);
+  // esbuild runs a helper process; stop it once the bundle is written, so the master does not keep it.
+  await esbuild.build({
+    stdin: {
+      // A dynamic import, so that an app that throws while loading is reported by the worker (exit 3).
+      contents: `import { runWorker } from ${JSON.stringify(workerMain)};\nawait runWorker(() => import(${JSON.stringify(appFile)}));\n`,
+      resolveDir: dirname(appFile),
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile,
+    sourcemap: 'linked',
+    logLevel: 'silent',
+  }).finally(() => esbuild.stop());
+  return outfile;
+}
+// #endregion bundle
+
+/** node_modules/.cache/prefork next to the app (the nearest node_modules up from it), else the cwd's. */
+function cacheDir(appFile: string): string {
+  let dir = dirname(appFile);
+  for (;;) {
+    if (existsSync(join(dir, 'node_modules'))) break;
+    const up = dirname(dir);
+    if (up === dir) {
+      dir = process.cwd();
+      break;
+    }
+    dir = up;
+  }
+  const out = join(dir, 'node_modules', '.cache', 'prefork');
+  mkdirSync(out, { recursive: true });
+  return out;
+}

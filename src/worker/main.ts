@@ -1,0 +1,115 @@
+// @chapter 4
+// A worker process: loads the app, takes copies of the listening sockets from the master, serves.
+import { parseAppSpec } from '../app/app-spec.ts';
+import { AppLoadError, loadApp, toApp } from '../app/load-app.ts';
+import type { App } from '../app/types.ts';
+import { SERVER_SOFTWARE } from '../cgi/server.ts';
+import { normaliseLimits } from '../http/limits.ts';
+import { createLogger, describeError, type Logger } from '../log/logger.ts';
+import type { RawHandle } from '../sock/bind.ts';
+import { AcceptGate, HandlePool } from './accept-gate.ts';
+import { EXIT_APP_LOAD_FAILED, EXIT_BOOT_FAILED, readBoot, type WorkerBoot } from './boot.ts';
+import { requestBudget } from './budget.ts';
+import { workerLoop } from './loops.ts';
+
+/** Messages between master and worker: small plain objects with a `cmd`, as node:cluster does. */
+export type ToWorker = { cmd: 'handle'; listener: number };
+export type ToMaster = { cmd: 'handles'; listener: number; count: number } | { cmd: 'booted' } | { cmd: 'listen-error'; message: string };
+
+const send = (m: ToMaster): void => void process.send?.(m);
+
+// #region boot
+/**
+ * Runs the worker. `importApp` is given when the app was bundled into the worker ahead of time (plain
+ * JavaScript, no TypeScript loader in the worker); otherwise the worker imports the app file itself.
+ */
+export async function runWorker(importApp?: () => Promise<Record<string, unknown>>): Promise<void> {
+  const boot = readBoot();
+  const log = createLogger({ level: boot.logLevel });
+  process.title = `prefork: worker [${boot.procName}]`;
+  log.info(`Booting worker with pid: ${process.pid}`);
+  const app = await loadOrExit(boot, log, importApp);
+
+  const budget = requestBudget(boot.maxRequests);
+  const loop = workerLoop({
+    app,
+    workerClass: boot.workerClass,
+    workerConnections: boot.workerConnections,
+    connection: {
+      limits: normaliseLimits(boot.limits),
+      keepalive: boot.keepalive,
+      multiprocess: boot.multiprocess,
+      serverSoftware: SERVER_SOFTWARE,
+      log,
+    },
+    onRequest: () => {
+      if (budget.take()) return;
+      // The last request: answer it with Connection: close, then exit; the master starts a fresh worker.
+      log.info('Autorestarting worker after current request.');
+      void loop.stop().then(() => exit(0));
+    },
+  });
+
+  const pools = Array.from({ length: boot.listeners }, (_, i) => new HandlePool((count) => send({ cmd: 'handles', listener: i, count })));
+  process.on('message', (m: ToWorker, handle?: RawHandle) => {
+    if (m.cmd === 'handle' && handle) pools[m.listener]?.add(handle);
+  });
+  const gates = pools.map(
+    (pool) =>
+      new AcceptGate(pool, boot.backlog, (err) => {
+        // listen(2) failed on our copy of the socket: tell the master (once the message is out), then go.
+        log.error(`Cannot listen: ${err.message}`);
+        const message: ToMaster = { cmd: 'listen-error', message: err.message };
+        if (process.send) process.send(message, () => process.exit(EXIT_BOOT_FAILED));
+        else process.exit(EXIT_BOOT_FAILED);
+      }),
+  );
+
+  const exit = (code: number): void => {
+    for (const p of pools) p.drain();
+    log.info(`Worker exiting (pid: ${process.pid})`);
+    process.exit(code);
+  };
+  // #region worker-signals
+  // TERM: finish what is in flight, then exit. INT and QUIT: exit now. (Chapter 9 adds the rest.)
+  process.on('SIGTERM', () => void loop.stop().then(() => exit(0)));
+  process.on('SIGINT', () => exit(0));
+  process.on('SIGQUIT', () => exit(0));
+  // The master is gone (its IPC channel closed): nobody would replace us or hand out sockets.
+  process.on('disconnect', () => {
+    log.info(`Parent changed, shutting down: ${process.pid}`);
+    void loop.stop().then(() => exit(0));
+  });
+  // #endregion worker-signals
+
+  loop.start(gates);
+  await Promise.all(gates.map((g) => g.listening));
+  send({ cmd: 'booted' });
+}
+// #endregion boot
+
+// #region load
+async function loadOrExit(boot: WorkerBoot, log: Logger, importApp?: () => Promise<Record<string, unknown>>): Promise<App> {
+  try {
+    if (importApp) {
+      const name = parseAppSpec(boot.app).exportName;
+      let appModule: Record<string, unknown>;
+      try {
+        appModule = await importApp();
+      } catch (err) {
+        throw new AppLoadError(`cannot load app ${JSON.stringify(boot.app)}: importing it failed: ${err instanceof Error ? err.message : String(err)}`, 'import-failed', { cause: err });
+      }
+      if (!(name in appModule)) throw new AppLoadError(`cannot load app ${JSON.stringify(boot.app)}: no export named ${JSON.stringify(name)}`, 'no-export');
+      return toApp(appModule[name], boot.appKind, (why) => new AppLoadError(`cannot load app ${JSON.stringify(boot.app)}: export ${JSON.stringify(name)} ${why}`, 'not-an-app')).app;
+    }
+    return (await loadApp(boot.app, { cwd: boot.cwd, kind: boot.appKind })).app;
+  } catch (err) {
+    // gunicorn: an import that fails is a boot failure (3); a missing or wrong export is an app load failure (4).
+    const code = err instanceof AppLoadError && err.reason !== 'import-failed' ? EXIT_APP_LOAD_FAILED : EXIT_BOOT_FAILED;
+    log.error(`Exception in worker process:\n${describeError(err instanceof AppLoadError && err.cause ? err.cause : err)}`);
+    if (err instanceof AppLoadError) process.stderr.write(`${err.message}\n`);
+    log.info(`Worker exiting (pid: ${process.pid})`);
+    process.exit(code);
+  }
+}
+// #endregion load

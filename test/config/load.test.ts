@@ -1,0 +1,90 @@
+// @chapter 5
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSettings, parseCommandLine, shellSplit } from '../../src/config/load.ts';
+import { ConfigError, SETTINGS } from '../../src/config/settings.ts';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+const load = (argv: string[], env: Record<string, string> = {}, cwd = '/nonexistent-dir') => loadSettings(argv, env, cwd);
+const error = (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => 'no error',
+    (e: Error) => (e instanceof ConfigError ? e.message : `not a ConfigError: ${e.message}`),
+  );
+
+describe('settings: command line', () => {
+  it('has gunicorn defaults', async () => {
+    const { settings } = await load([]);
+    expect(settings).toMatchObject({ bind: ['127.0.0.1:8000'], workers: 1, worker_class: 'sync', backlog: 2048, timeout: 30, graceful_timeout: 30, keepalive: 2, limit_request_line: 4094, limit_request_fields: 100, limit_request_field_size: 8190, worker_connections: 1000 });
+  });
+
+  it('reads short, long, attached and repeated flags, and the app', async () => {
+    const { settings } = await load(['app.ts:main', '-w4', '--worker-class=async', '-b', '127.0.0.1:1', '--bind', 'unix:/tmp/x.sock', '--preload', '-t', '0', '-m', '0022']);
+    expect(settings).toMatchObject({ app: 'app.ts:main', workers: 4, worker_class: 'async', bind: ['127.0.0.1:1', 'unix:/tmp/x.sock'], preload_app: true, timeout: 0, umask: 0o22 });
+  });
+
+  it('names the setting, the value and what is allowed', async () => {
+    expect(await error(load(['-w', 'lots']))).toBe('Invalid value for workers (-w/--workers) from the command line: "lots": must be a whole number >= 1');
+    expect(await error(load(['-w', '0']))).toMatch(/must be a whole number >= 1/);
+    expect(await error(load(['-k', 'gevent']))).toBe('Invalid value for worker_class (-k/--worker-class) from the command line: "gevent": must be one of sync, async');
+    expect(await error(load(['--workerz', '2']))).toBe('Unknown option --workerz in the command line. See prefork --help.');
+    expect(await error(load(['-w']))).toMatch(/-w in the command line needs a value/);
+    expect(await error(load(['a.ts', 'b.ts']))).toMatch(/Expected one application, got 2/);
+  });
+
+  it('reads decimal numbers only, except umask which takes octal', async () => {
+    expect((await load(['-w', '010'])).settings.workers).toBe(10);
+    expect((await load(['-m', '0o027'])).settings.umask).toBe(0o27);
+    expect(await error(load(['--backlog', '0x10']))).toMatch(/backlog .* must be a whole number/);
+    expect(await error(load(['-m', '0089']))).toMatch(/umask .* must be a whole number/);
+  });
+
+  it('parses flags without knowing values: -- ends the options', () => {
+    expect(parseCommandLine(['-w', '2', '--', '-odd-name.ts']).positional).toEqual(['-odd-name.ts']);
+  });
+});
+
+describe('settings: precedence', () => {
+  it('command line > PREFORK_CMD_ARGS > config file > defaults; lists are replaced', async () => {
+    const fromFile = await load([], {}, fixtures);
+    expect(fromFile.configFile).toBe(join(fixtures, 'prefork.config.ts'));
+    expect(fromFile.settings).toMatchObject({ workers: availableParallelism() * 2 + 1, keepalive: 5, timeout: 10, bind: ['127.0.0.1:9001', 'unix:/tmp/prefork-test.sock'] });
+    const env = await load([], { PREFORK_CMD_ARGS: '-w 3 --bind "127.0.0.1:7000"' }, fixtures);
+    expect(env.settings).toMatchObject({ workers: 3, bind: ['127.0.0.1:7000'], keepalive: 5 });
+    const cli = await load(['-w', '7'], { PREFORK_CMD_ARGS: '-w 3' }, fixtures);
+    expect(cli.settings.workers).toBe(7);
+    expect(cli.settings.bind).toEqual(['127.0.0.1:9001', 'unix:/tmp/prefork-test.sock']);
+  });
+
+  it('keeps functions that are not settings (hooks) and warns about unknown names', async () => {
+    const { extras, warnings } = await load([], {}, fixtures);
+    expect(Object.keys(extras)).toEqual(['on_starting']);
+    expect(warnings).toEqual([expect.stringMatching(/Ignoring "wokers" .* no such setting \(did you mean workers\?\)/)]);
+  });
+
+  it('reports a bad value in the config file and a missing config file', async () => {
+    expect(await error(load(['-c', join(fixtures, 'broken.config.ts')]))).toMatch(/Invalid value for workers \(-w\/--workers\) from the config file .*broken\.config\.ts: "many"/);
+    expect(await error(load(['-c', 'missing.config.ts']))).toMatch(/missing\.config\.ts does not exist/);
+  });
+
+  it('takes WEB_CONCURRENCY and PORT as defaults, like gunicorn', async () => {
+    const { settings } = await load([], { WEB_CONCURRENCY: '6', PORT: '5000' });
+    expect([settings.workers, settings.bind]).toEqual([6, ['0.0.0.0:5000']]);
+  });
+});
+
+describe('shellSplit', () => {
+  it('splits like a shell', () => {
+    expect(shellSplit(`-w 2  --name 'my app' -e "A=b c" x\\ y`)).toEqual(['-w', '2', '--name', 'my app', '-e', 'A=b c', 'x y']);
+    expect(() => shellSplit('"open')).toThrow(/unclosed/);
+  });
+});
+
+describe('the registry', () => {
+  it('has unique names and flags, and defaults that pass their own validation', async () => {
+    const flags = SETTINGS.flatMap((s) => s.flags);
+    expect(new Set(flags).size).toBe(flags.length);
+    expect(new Set(SETTINGS.map((s) => s.name)).size).toBe(SETTINGS.length);
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { ChunkedDecoder } from '@answers/03-http/chunked.ts';
+import { HttpError } from '../../../src/http/errors.ts';
+import { normaliseLimits } from '../../../src/http/limits.ts';
+
+/** Feeds the pieces in order; returns the decoded body, whether it is done, and the bytes after it. */
+function decode(pieces: string[], decoder = new ChunkedDecoder()): { body: string; done: boolean; rest: string } {
+  let body = '';
+  let rest = '';
+  let done = false;
+  for (const p of pieces) {
+    const out = decoder.push(Buffer.from(p, 'latin1'));
+    body += Buffer.concat(out.data).toString('latin1');
+    done = out.done;
+    if (out.rest) rest += out.rest.toString('latin1');
+  }
+  return { body, done, rest };
+}
+/** The status of the HttpError the input gets, or 'ok'. Any other error (like "not implemented") fails the test. */
+function status(input: string, decoder?: ChunkedDecoder): number | 'ok' {
+  try {
+    decode([input], decoder);
+    return 'ok';
+  } catch (err) {
+    if (err instanceof HttpError) return err.status;
+    throw err;
+  }
+}
+
+describe('exercise 3.3: decode a chunked body', () => {
+  it('decodes the chunks and stops after the last one, leaving the rest', () => {
+    expect(decode(['5\r\nhello\r\n6\r\n world\r\n0\r\n\r\nGET / HTTP/1.1\r\n']), 'body "hello world", done, and the next request left over').toEqual({
+      body: 'hello world',
+      done: true,
+      rest: 'GET / HTTP/1.1\r\n',
+    });
+  });
+
+  it('gives the same result when the bytes arrive one at a time', () => {
+    const input = 'a;name=value\r\n0123456789\r\n1\r\nX\r\n0\r\nTrailer: yes\r\n\r\nNEXT';
+    expect(decode(input.split('')), 'state must survive between pushes of any size').toEqual({ body: '0123456789X', done: true, rest: 'NEXT' });
+  });
+
+  it('is not done before the empty line that ends the trailer section', () => {
+    expect(decode(['3\r\nabc\r\n0\r\n']).done, 'the last chunk alone is not the end: the empty line is still to come').toBe(false);
+    expect(decode(['3\r\nabc\r\n0\r\nX: 1\r\n']).done, 'nor after a trailer line').toBe(false);
+  });
+
+  it('reads sizes as hex digits in either case, leading zeros allowed', () => {
+    expect(decode(['A\r\n0123456789\r\n00a\r\n0123456789\r\n000\r\n\r\n']).body, '"A" and "00a" are both 10').toBe('0123456789'.repeat(2));
+  });
+
+  it('refuses chunk sizes that are not plain hex', () => {
+    for (const bad of ['0x5\r\n', '+5\r\n', '-1\r\n', ' 5\r\n', '5 \r\n', '\r\n', 'g\r\n', `${'1'.repeat(17)}\r\n`]) {
+      expect(status(bad), `size line ${JSON.stringify(bad)}: 400`).toBe(400);
+    }
+  });
+
+  it('wants CRLF after sizes and after data', () => {
+    for (const bad of ['5\nhello\r\n', '5\r\nhelloX\r\n', '5\r\nhello\n0\r\n\r\n', '0\r\n\n']) {
+      expect(status(bad), `${JSON.stringify(bad)}: a missing CRLF or a bare LF: 400`).toBe(400);
+    }
+  });
+
+  it('checks chunk extensions, then ignores them', () => {
+    for (const ok of ['1;a\r\nx\r\n0\r\n\r\n', '1;a=b\r\nx\r\n0\r\n\r\n', '1 ; a = "q \\" s"\r\nx\r\n0\r\n\r\n']) {
+      expect(status(ok), `${JSON.stringify(ok)} has valid extensions`).toBe('ok');
+    }
+    for (const bad of ['1;\r\nx\r\n', '1;=b\r\nx\r\n', '1;a="open\r\nx\r\n', '1;a b\r\nx\r\n', '1;a\rb\r\nx\r\n']) {
+      expect(status(bad), `${JSON.stringify(bad)} has a malformed extension: 400`).toBe(400);
+    }
+  });
+
+  it('parses trailers with the header rules into `trailers`, within the limits', () => {
+    const decoder = new ChunkedDecoder();
+    decode(['0\r\nX-Checksum: abc\r\n\r\n'], decoder);
+    expect(decoder.trailers, 'the trailer fields, as [name, value] pairs').toEqual([['X-Checksum', 'abc']]);
+    expect(status('0\r\nBad Name: 1\r\n\r\n'), 'a trailer is a header line: a space in the name is 400').toBe(400);
+    const small = normaliseLimits({ fields: 1, fieldSize: 20 });
+    expect(status('0\r\nA: 1\r\nB: 2\r\n\r\n', new ChunkedDecoder(small)), 'more trailer fields than limits.fields: 431').toBe(431);
+  });
+
+  it('hands out views of the input, not copies', () => {
+    const input = Buffer.from('5\r\nhello\r\n');
+    expect(new ChunkedDecoder().push(input).data[0]!.buffer, 'use input.subarray(), which shares memory').toBe(input.buffer);
+  });
+});

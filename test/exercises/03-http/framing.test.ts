@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { bodyFraming } from '@answers/03-http/framing.ts';
+import type { HeaderPair } from '../../../src/cgi/request.ts';
+import { HttpError } from '../../../src/http/errors.ts';
+
+/** The status of the HttpError these headers get, or 'ok'. Any other error (like "not implemented") fails the test. */
+function status(headers: HeaderPair[], version: [number, number] = [1, 1]): number | 'ok' {
+  try {
+    bodyFraming(headers, version);
+    return 'ok';
+  } catch (err) {
+    if (err instanceof HttpError) return err.status;
+    throw err;
+  }
+}
+
+describe('exercise 3.2: body framing', () => {
+  it('no Content-Length and no Transfer-Encoding: no body', () => {
+    expect(bodyFraming([['Host', 'x']], [1, 1]), 'a request without either has no body, on HTTP/1.1').toEqual({ kind: 'none' });
+    expect(bodyFraming([], [1, 0]), 'nor on HTTP/1.0').toEqual({ kind: 'none' });
+  });
+
+  it('Content-Length gives the length; names are case-insensitive', () => {
+    expect(bodyFraming([['Content-Length', '42']], [1, 1]), 'Content-Length: 42').toEqual({ kind: 'length', length: 42 });
+    expect(bodyFraming([['content-length', '0']], [1, 0]), 'content-length: 0 (any case)').toEqual({ kind: 'length', length: 0 });
+  });
+
+  it('refuses a Content-Length that is not plain digits', () => {
+    for (const v of ['', '+5', '-1', '3.0', '0x10', '1 2', '5, 5', 'abc', '9'.repeat(16)]) {
+      expect(status([['Content-Length', v]]), `Content-Length ${JSON.stringify(v)}: 400`).toBe(400);
+    }
+  });
+
+  it('refuses more than one Content-Length, even with the same value', () => {
+    expect(status([['Content-Length', '5'], ['Content-Length', '6']]), 'two different lengths: 400').toBe(400);
+    expect(status([['Content-Length', '5'], ['content-length', '5']]), 'the same length twice: 400 too').toBe(400);
+  });
+
+  it('Transfer-Encoding: chunked, in any case and with spaces around', () => {
+    expect(bodyFraming([['Transfer-Encoding', 'chunked']], [1, 1]), 'chunked').toEqual({ kind: 'chunked' });
+    expect(bodyFraming([['transfer-encoding', ' Chunked\t']], [1, 1]), 'codings compare without case; SP and HTAB are trimmed').toEqual({ kind: 'chunked' });
+  });
+
+  it('refuses the framings that enable request smuggling', () => {
+    expect(status([['Content-Length', '5'], ['Transfer-Encoding', 'chunked']]), 'Content-Length and Transfer-Encoding together: 400').toBe(400);
+    expect(status([['Transfer-Encoding', 'chunked'], ['Content-Length', '0']]), 'in either order: 400').toBe(400);
+    expect(status([['Transfer-Encoding', 'chunked']], [1, 0]), 'Transfer-Encoding on HTTP/1.0: 400').toBe(400);
+    expect(status([['Transfer-Encoding', 'chunked, chunked']]), 'chunked twice: 400').toBe(400);
+    expect(status([['Transfer-Encoding', 'chunked'], ['Transfer-Encoding', 'chunked']]), 'chunked twice, on two lines: 400').toBe(400);
+    expect(status([['Transfer-Encoding', 'chunked, gzip']]), 'chunked not last: 400').toBe(400);
+    expect(status([['Transfer-Encoding', 'chunked,']]), 'an empty element: 400').toBe(400);
+  });
+
+  it('answers 501 to codings it does not implement', () => {
+    for (const te of ['gzip', 'gzip, chunked', 'identity', 'x-custom']) expect(status([['Transfer-Encoding', te]]), `Transfer-Encoding: ${te}: 501`).toBe(501);
+    expect(status([['Transfer-Encoding', '\xa0chunked']]), 'only SP and HTAB are trimmed: a non-breaking space (0xA0) makes it another coding: 501').toBe(501);
+  });
+});
