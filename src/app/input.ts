@@ -2,19 +2,15 @@
 // wsgi.input: the request body as the app reads it. The server has already applied the framing
 // (Content-Length or chunked), so reading to the end never reads into the next request.
 
-export class InputStream implements AsyncIterable<Buffer> {
-  private buffered: Buffer = Buffer.alloc(0);
-  private done = false;
-  private readonly source: AsyncIterator<Buffer>;
+const EMPTY = Buffer.alloc(0);
 
-  constructor(source: AsyncIterable<Buffer> | Iterable<Buffer>) {
-    this.source =
-      Symbol.asyncIterator in source
-        ? source[Symbol.asyncIterator]()
-        : (async function* () {
-            yield* source;
-          })();
-  }
+export class InputStream implements AsyncIterable<Buffer> {
+  private buffered: Buffer = EMPTY;
+  private done = false;
+  /** Created on the first read: most requests have no body, and most apps never read it. */
+  private iterator: AsyncIterator<Buffer> | Iterator<Buffer> | null = null;
+
+  constructor(private readonly source: AsyncIterable<Buffer> | Iterable<Buffer>) {}
 
   static from(body: Buffer): InputStream {
     return new InputStream(body.length > 0 ? [body] : []);
@@ -50,7 +46,9 @@ export class InputStream implements AsyncIterable<Buffer> {
 
   private async fill(): Promise<boolean> {
     if (this.done) return false;
-    const next = await this.source.next();
+    const src = this.source;
+    this.iterator ??= Symbol.asyncIterator in src ? src[Symbol.asyncIterator]() : src[Symbol.iterator]();
+    const next = await this.iterator.next();
     if (next.done) {
       this.done = true;
       return false;

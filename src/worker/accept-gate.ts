@@ -56,28 +56,32 @@ export class HandlePool {
 // #region gate
 /** Accepting on or off, for one listening socket. */
 export class AcceptGate {
-  private server: net.Server | null = null;
+  /** One server object for the worker's life; it listens on one copy of the socket after another. */
+  private readonly server: net.Server;
+  private listening = false;
   private wanted = false;
   private opening = false;
 
   /** Where accepted connections go; the worker loop sets it. */
   onConnection: (socket: net.Socket) => void = (socket) => socket.destroy();
   /** Resolves the first time this gate listens: the worker reports itself booted only then. */
-  readonly listening: Promise<void>;
-  private markListening!: () => void;
+  readonly ready: Promise<void>;
 
   constructor(
     private readonly pool: HandlePool,
     private readonly backlog: number,
-    private readonly onError: (err: Error) => void,
+    onError: (err: Error) => void,
   ) {
-    this.listening = new Promise((resolve) => (this.markListening = resolve));
+    // allowHalfOpen: a client may finish sending (FIN) and still wait for its answer.
+    this.server = net.createServer({ allowHalfOpen: true }, (socket) => this.onConnection(socket));
+    this.server.on('error', onError);
+    this.ready = new Promise((resolve) => this.server.once('listening', () => resolve()));
   }
 
   /** Start accepting (listen on a fresh copy of the socket). */
   open(): void {
     this.wanted = true;
-    if (this.server || this.opening) return;
+    if (this.listening || this.opening) return;
     const copy = this.pool.take();
     if (copy instanceof Promise) {
       this.opening = true;
@@ -91,8 +95,9 @@ export class AcceptGate {
   /** Stop accepting: close our copy. Connections already accepted are not touched. */
   close(): void {
     this.wanted = false;
-    this.server?.close();
-    this.server = null;
+    if (!this.listening) return;
+    this.listening = false;
+    this.server.close();
   }
 
   private listenOn(handle: RawHandle): void {
@@ -100,11 +105,8 @@ export class AcceptGate {
       this.pool.putBack(handle); // closed while the copy was on its way: keep it for next time
       return;
     }
-    // allowHalfOpen: a client may finish sending (FIN) and still wait for its answer.
-    const server = net.createServer({ allowHalfOpen: true }, (socket) => this.onConnection(socket));
-    server.on('error', this.onError);
-    server.listen(handle as unknown as net.ListenOptions, this.backlog, this.markListening);
-    this.server = server;
+    this.listening = true;
+    this.server.listen(handle as unknown as net.ListenOptions, this.backlog);
   }
 }
 // #endregion gate

@@ -20,7 +20,10 @@ export async function workerEntry(spec: string, cwd: string, onFallback: (why: s
   // `npm run chapter N -- --mine` swaps modules at load time; a bundle would bake the reference ones in.
   if (process.env.PREFORK_MINE) return sourceEntry();
   try {
-    return { file: await bundle(appFile), execArgv: ['--enable-source-maps'] };
+    // A 1 MB young generation: under load V8 otherwise grows it up to 16 MB per semi-space, measured
+    // as ~12 MB more resident memory per worker for no gain in requests/s (chapter 5).
+    // Source maps are written next to the bundle; NODE_OPTIONS=--enable-source-maps turns them on.
+    return { file: await bundle(appFile), execArgv: ['--max-semi-space-size=1'] };
   } catch (err) {
     // A syntax error in the app, for instance: the fallback worker reports it the usual way (exit 3).
     onFallback(err instanceof Error ? err.message.split('\n')[0]! : String(err));

@@ -83,7 +83,7 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
   // #endregion worker-signals
 
   loop.start(gates);
-  await Promise.all(gates.map((g) => g.listening));
+  await Promise.all(gates.map((g) => g.ready));
   send({ cmd: 'booted' });
 }
 // #endregion boot
