@@ -2,6 +2,9 @@
 // Runs a web-standard handler, `(request: Request) => Response`, the shape Hono, itty-router and the
 // service-worker world use, on the same contract: the adapter is itself an App.
 import { STATUS_CODES } from 'node:http';
+// >>> chapter 5
+import { lazyRequest, lightParts } from './light-fetch.ts';
+// <<< chapter 5
 import { ContractError } from './start-response.ts';
 import type { App, Body, Environ } from './types.ts';
 
@@ -10,7 +13,18 @@ export type FetchHandler = (request: Request) => Response | Promise<Response>;
 // #region adapter
 export function fromFetch(handler: FetchHandler): App {
   return async (environ, startResponse) => {
+    /* >>> chapters 2-4
     const response = await handler(toRequest(environ));
+    <<< chapters 2-4 */
+    // >>> chapter 5
+    const response = await handler(lazyRequest(environ.REQUEST_METHOD, () => urlOf(environ), () => headersOf(environ), (h) => toRequest(environ, h)));
+    // A Response that only kept its arguments (light-fetch.ts): no need to ask undici for them back.
+    const light = lightParts(response);
+    if (light) {
+      startResponse(`${light.status} ${light.statusText || STATUS_CODES[light.status] || 'Unknown'}`, light.headers);
+      return [light.body];
+    }
+    // <<< chapter 5
     if (!(response instanceof Response)) {
       throw new ContractError(`a fetch handler must return a Response, got ${typeof response}`);
     }
@@ -24,7 +38,19 @@ export function fromFetch(handler: FetchHandler): App {
 
 // #region request
 /** Builds the Request a fetch handler expects from the environ. */
-export function toRequest(environ: Environ): Request {
+export function toRequest(environ: Environ, headers = headersOf(environ)): Request {
+  const method = environ.REQUEST_METHOD;
+  const hasBody = method !== 'GET' && method !== 'HEAD';
+  return new Request(urlOf(environ), {
+    method,
+    headers,
+    // The body streams from wsgi.input; duplex 'half' is what Node requires for a streamed body.
+    ...(hasBody ? { body: streamOf(environ['wsgi.input']), duplex: 'half' } : {}),
+  } as RequestInit);
+}
+
+/** The request headers, back from their CGI names: HTTP_X_DEMO becomes x-demo. */
+function headersOf(environ: Environ): Headers {
   const headers = new Headers();
   for (const [key, value] of Object.entries(environ)) {
     if (typeof value !== 'string') continue;
@@ -32,14 +58,11 @@ export function toRequest(environ: Environ): Request {
     else if (key === 'CONTENT_TYPE') headers.set('content-type', value);
     else if (key === 'CONTENT_LENGTH') headers.set('content-length', value);
   }
-  const method = environ.REQUEST_METHOD;
-  const hasBody = method !== 'GET' && method !== 'HEAD';
-  return new Request(new URL(environ.RAW_URI, origin(environ)), {
-    method,
-    headers,
-    // The body streams from wsgi.input; duplex 'half' is what Node requires for a streamed body.
-    ...(hasBody ? { body: streamOf(environ['wsgi.input']), duplex: 'half' } : {}),
-  } as RequestInit);
+  return headers;
+}
+
+function urlOf(environ: Environ): string {
+  return new URL(environ.RAW_URI, origin(environ)).href;
 }
 // #endregion request
 

@@ -1,6 +1,9 @@
 // @chapter 4
 // A worker process: loads the app, takes copies of the listening sockets from the master, serves.
 import { parseAppSpec } from '../app/app-spec.ts';
+// >>> chapter 5
+import { installLightResponse } from '../app/light-fetch.ts';
+// <<< chapter 5
 import { AppLoadError, loadApp, toApp } from '../app/load-app.ts';
 import type { App } from '../app/types.ts';
 import { SERVER_SOFTWARE } from '../cgi/server.ts';
@@ -28,7 +31,11 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
   const log = createLogger({ level: boot.logLevel });
   process.title = `prefork: worker [${boot.procName}]`;
   log.info(`Booting worker with pid: ${process.pid}`);
-  const app = await loadOrExit(boot, log, importApp);
+  const { app, kind } = await loadOrExit(boot, log, importApp);
+  // >>> chapter 5
+  // A fetch-style app makes a Response per request: give it the cheap kind (app/light-fetch.ts).
+  if (kind === 'fetch') installLightResponse();
+  // <<< chapter 5
 
   const budget = requestBudget(boot.maxRequests);
   const loop = workerLoop({
@@ -89,7 +96,7 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
 // #endregion boot
 
 // #region load
-async function loadOrExit(boot: WorkerBoot, log: Logger, importApp?: () => Promise<Record<string, unknown>>): Promise<App> {
+async function loadOrExit(boot: WorkerBoot, log: Logger, importApp?: () => Promise<Record<string, unknown>>): Promise<{ app: App; kind: 'wsgi' | 'fetch' }> {
   try {
     if (importApp) {
       const name = parseAppSpec(boot.app).exportName;
@@ -100,9 +107,9 @@ async function loadOrExit(boot: WorkerBoot, log: Logger, importApp?: () => Promi
         throw new AppLoadError(`cannot load app ${JSON.stringify(boot.app)}: importing it failed: ${err instanceof Error ? err.message : String(err)}`, 'import-failed', { cause: err });
       }
       if (!(name in appModule)) throw new AppLoadError(`cannot load app ${JSON.stringify(boot.app)}: no export named ${JSON.stringify(name)}`, 'no-export');
-      return toApp(appModule[name], boot.appKind, (why) => new AppLoadError(`cannot load app ${JSON.stringify(boot.app)}: export ${JSON.stringify(name)} ${why}`, 'not-an-app')).app;
+      return toApp(appModule[name], boot.appKind, (why) => new AppLoadError(`cannot load app ${JSON.stringify(boot.app)}: export ${JSON.stringify(name)} ${why}`, 'not-an-app'));
     }
-    return (await loadApp(boot.app, { cwd: boot.cwd, kind: boot.appKind })).app;
+    return await loadApp(boot.app, { cwd: boot.cwd, kind: boot.appKind });
   } catch (err) {
     // gunicorn: an import that fails is a boot failure (3); a missing or wrong export is an app load failure (4).
     const code = err instanceof AppLoadError && err.reason !== 'import-failed' ? EXIT_APP_LOAD_FAILED : EXIT_BOOT_FAILED;

@@ -95,6 +95,17 @@ describe('prefork: master and workers', () => {
     expect((await get(first.url)).status).toBe(200);
   });
 
+  it('serves a fetch-style app in its workers: bodies, statuses, cookies, JSON and streams', async () => {
+    const server = await startPrefork([`${fixture('fetch-app.ts')}:default`, '-k', 'async', '-b', '127.0.0.1:0'], { workers: 1 });
+    const echo = await fetch(`${server.url}/echo`, { method: 'POST', body: 'ping', headers: { 'x-a': 'b' } });
+    expect([echo.status, echo.statusText, await echo.text()]).toEqual([201, 'Echoed', 'POST b ping']);
+    expect(await (await fetch(`${server.url}/json?q=7`)).json()).toEqual({ query: '7' });
+    const cookies = await fetch(`${server.url}/cookies`);
+    expect([cookies.status, cookies.headers.getSetCookie()]).toEqual([204, ['a=1', 'b=2']]);
+    expect(await (await fetch(`${server.url}/stream`)).text()).toBe('one two three');
+    expect((await get(server.url)).text).toBe('hello');
+  });
+
   it('leaves no worker behind when the master is killed', async () => {
     const server = await startPrefork([app, '-w', '2', '-b', '127.0.0.1:0'], { workers: 2 });
     const workers = server.workerPids();
