@@ -187,8 +187,49 @@ export const chapters: Chapter[] = [
       },
     ],
   },
-  planned(6, '06-hooks', 'Hooks'),
-  planned(7, '07-logging', 'Logging pitfalls'),
+  {
+    number: 6,
+    slug: '06-hooks',
+    title: 'Hooks',
+    stage: true,
+    exercises: [
+      {
+        id: '6.1',
+        name: 'call',
+        title: 'Call a server hook',
+        seam: 'src/hooks/call.ts',
+        hint:
+          'Look the hook up by name; not a function: return. Call it with ...args inside try/catch and throw ' +
+          'new HookError(name, err) from the catch. A returned promise: attach .catch() that calls log.error, never await it.',
+      },
+    ],
+  },
+  {
+    number: 7,
+    slug: '07-logging',
+    title: 'Logging pitfalls',
+    stage: true,
+    exercises: [
+      {
+        id: '7.1',
+        name: 'access',
+        title: 'Format an access log line',
+        seam: 'src/log/access.ts',
+        hint:
+          'Walk the parts: copy text, and for { atom } compute the value with a switch on the name. For {name}i/o/e, ' +
+          'lower-case the name and search the headers from the end. undefined prints "-"; in strings, replace every " by \\".',
+      },
+      {
+        id: '7.2',
+        name: 'access-format',
+        title: 'Parse the access log format, once',
+        seam: 'src/log/access-format.ts',
+        hint:
+          'Find each "%" with indexOf. "%%" adds a "%" to the text; "%(" starts a name: scan on, counting "(" up and ")" down ' +
+          'until zero, then require "s". Push the text gathered so far only when it is not empty.',
+      },
+    ],
+  },
   planned(8, '08-timeouts', 'Timeouts'),
   planned(9, '09-signals', 'Signals'),
   planned(10, '10-production', 'Production'),

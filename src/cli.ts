@@ -4,7 +4,13 @@ import { AppLoadError, loadApp } from './app/load-app.ts';
 import { runMaster, VERSION } from './arbiter/master.ts';
 import { loadSettings, type Loaded } from './config/load.ts';
 import { ConfigError, SETTINGS, type Settings } from './config/settings.ts';
+/* >>> chapters 5-6
 import { createLogger } from './log/logger.ts';
+<<< chapters 5-6 */
+// >>> chapter 7
+import type { Logger } from './log/logger.ts';
+import { masterLogger } from './log/setup.ts';
+// <<< chapter 7
 
 // #region main
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -19,7 +25,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const { settings, commandLine } = loaded;
   if (commandLine.help) return print(helpText());
   if (commandLine.version) return print(`prefork ${VERSION}`);
+  /* >>> chapters 5-6
   const log = createLogger({ level: settings.loglevel });
+  <<< chapters 5-6 */
+  // >>> chapter 7
+  // The error log first (errorlog): every later line goes there. A log file that cannot be opened, or a
+  // bad access_log_format, stops here, before anything is started.
+  let log: Logger;
+  try {
+    log = masterLogger(settings);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`\nError: ${err.message}\n`);
+    return 1;
+  }
+  // <<< chapter 7
   for (const w of loaded.warnings) log.warning(w);
   if (settings.print_config) print(formatSettings(settings));
 
@@ -59,7 +79,7 @@ function print(text: string): number {
 export function formatSettings(settings: Settings): string {
   return SETTINGS.map((s) => s.name)
     .sort()
-    .map((name) => `${name.padEnd(26)} = ${JSON.stringify(settings[name])}`)
+    .map((name) => `${name.padEnd(26)} = ${typeof settings[name] === 'function' ? `<function ${(settings[name] as () => void).name || 'anonymous'}>` : JSON.stringify(settings[name])}`)
     .join('\n');
 }
 

@@ -44,7 +44,16 @@ export type ArbiterEvent =
   | { type: 'booted'; pid: number }
   | { type: 'exited'; pid: number; code: number | null; signal: string | null }
   | { type: 'signal'; signal: 'SIGTERM' | 'SIGINT' | 'SIGQUIT' }
+  // >>> chapter 7
+  | { type: 'signal'; signal: 'SIGUSR1' }
+  // <<< chapter 7
   | { type: 'listen-failed'; message: string }
+  // >>> chapter 6
+  /** The shell could not start a worker it was asked to spawn (pre_fork threw, fork failed). */
+  | { type: 'spawn-failed'; age: number }
+  /** Something the master runs failed unexpectedly (a hook): stop at once, exit 255, as gunicorn. */
+  | { type: 'fatal'; message: string }
+  // <<< chapter 6
   | { type: 'tick' };
 
 export type Effect =
@@ -52,6 +61,18 @@ export type Effect =
   | { type: 'kill'; pid: number; signal: Signal }
   | { type: 'log'; level: LogLevel; message: string }
   | { type: 'close-listeners' }
+  // >>> chapter 7
+  /** Reopen this process's log files (USR1, after logrotate renamed them). */
+  | { type: 'reopen-logs' }
+  /** Pass USR1 on to a worker, which reopens its own files. */
+  | { type: 'kill'; pid: number; signal: 'SIGUSR1' }
+  // <<< chapter 7
+  // >>> chapter 6
+  /** Run a master hook; `worker` for child_exit. */
+  | { type: 'hook'; name: 'child_exit' | 'on_exit'; worker?: { age: number; pid: number } }
+  /** Remove the pid file (before on_exit runs, as gunicorn does). */
+  | { type: 'release' }
+  // <<< chapter 6
   | { type: 'exit'; code: number };
 
 /** What the outside world supplies: the clock and randomness, so that tests can fix both. */
@@ -84,6 +105,16 @@ export function step(state: ArbiterState, event: ArbiterEvent, deps: Deps): { st
       break;
     case 'signal':
       effects.push({ type: 'log', level: 'info', message: `Handling signal: ${event.signal.slice(3).toLowerCase()}` });
+      // >>> chapter 7
+      // #region usr1
+      // USR1: reopen the log files, here and in every worker (gunicorn's handle_usr1).
+      if (event.signal === 'SIGUSR1') {
+        effects.push({ type: 'reopen-logs' });
+        for (const w of s.workers) if (w.pid !== null) effects.push({ type: 'kill', pid: w.pid, signal: 'SIGUSR1' });
+        break;
+      }
+      // #endregion usr1
+      // <<< chapter 7
       if (s.phase === 'running') stop(s, effects, deps, event.signal === 'SIGTERM', 0, null);
       else if (s.phase === 'stopping' && event.signal !== 'SIGTERM') quicken(s, effects, deps);
       break;
@@ -91,6 +122,15 @@ export function step(state: ArbiterState, event: ArbiterEvent, deps: Deps): { st
       effects.push({ type: 'log', level: 'error', message: `Cannot listen: ${event.message}` });
       if (s.phase === 'running') stop(s, effects, deps, false, 1, "Can't listen on the address.");
       break;
+    // >>> chapter 6
+    case 'spawn-failed':
+      s.workers = s.workers.filter((w) => w.age !== event.age);
+      break;
+    case 'fatal':
+      effects.push({ type: 'log', level: 'error', message: `Unhandled exception in main loop:\n${event.message}` });
+      if (s.phase === 'running') stop(s, effects, deps, false, 255, null);
+      break;
+    // <<< chapter 6
     case 'tick':
       if (s.stop && !s.stop.killed && deps.now >= s.stop.deadline && s.workers.length > 0) {
         s.stop = { ...s.stop, killed: true };
@@ -110,6 +150,9 @@ function reap(s: ArbiterState, event: Extract<ArbiterEvent, { type: 'exited' }>,
   s.workers = s.workers.filter((w) => w !== worker);
   const meaning = describeExit(event.pid, event.code, event.signal);
   if (meaning.log) effects.push({ type: 'log', ...meaning.log });
+  // >>> chapter 6
+  effects.push({ type: 'hook', name: 'child_exit', worker: { age: worker.age, pid: event.pid } });
+  // <<< chapter 6
   if (s.phase !== 'running') return;
   if (meaning.halt) stop(s, effects, deps, true, meaning.halt.code, meaning.halt.reason);
   else manageWorkers(s, effects, deps);
@@ -152,6 +195,9 @@ function finish(s: ArbiterState, effects: Effect[]): void {
   const code = s.stop?.exitCode ?? 0;
   effects.push({ type: 'log', level: code === 0 ? 'info' : 'error', message: 'Shutting down: Master' });
   if (s.stop?.reason) effects.push({ type: 'log', level: code === 0 ? 'info' : 'error', message: `Reason: ${s.stop.reason}` });
+  // >>> chapter 6
+  effects.push({ type: 'release' }, { type: 'hook', name: 'on_exit' });
+  // <<< chapter 6
   effects.push({ type: 'exit', code });
 }
 // #endregion stop

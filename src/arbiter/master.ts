@@ -9,8 +9,15 @@ import { bind, BindError, closeListeners, type Listener } from '../sock/bind.ts'
 import type { Settings } from '../config/settings.ts';
 import type { Logger } from '../log/logger.ts';
 import type { WorkerBoot } from '../worker/boot.ts';
+// >>> chapter 6
+import { existsSync } from 'node:fs';
+import { callHook, HookError, type ServerView } from '../hooks/call.ts';
+// <<< chapter 6
 import { workerEntry } from '../worker/bundle.ts';
 import { spawnWorker } from '../worker/spawn.ts';
+// >>> chapter 7
+import { reopenLogFiles } from '../log/files.ts';
+// <<< chapter 7
 
 export const VERSION = '0.1.0';
 
@@ -21,19 +28,71 @@ export interface MasterOptions {
 }
 
 /** The signals the master acts on; handlers only queue them, the loop acts. */
-const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
+// >>> chapter 7
+// #region signals
+// <<< chapter 7
+const SIGNALS = [
+  'SIGTERM',
+  'SIGINT',
+  'SIGQUIT',
+  // >>> chapter 7
+  // USR1: reopen the log files. Listening for it turns off Node's own use of USR1 (start the inspector,
+  // `node --inspect` on demand), and removing the listener later would make the next USR1 kill the
+  // master (node.md Q3): so it is never removed.
+  'SIGUSR1',
+  // <<< chapter 7
+] as const;
+// >>> chapter 7
+// #endregion signals
+// <<< chapter 7
 
 // #region run
 /** Runs the server until it stops; resolves with the exit code. */
 export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOptions): Promise<number> {
   // #region startup
   const procName = settings.proc_name ?? settings.app ?? 'app';
+  // >>> chapter 6
+  // The core's state exists from the start, so that hooks can ask the server about its workers.
+  let state: ArbiterState = initialState({
+    workers: settings.workers,
+    gracefulTimeout: settings.graceful_timeout,
+    maxRequests: settings.max_requests,
+    maxRequestsJitter: settings.max_requests_jitter,
+  });
+  // What master hooks receive as `server`.
+  const server: ServerView = {
+    pid: process.pid,
+    cfg: settings,
+    log,
+    get numWorkers() {
+      return state.config.workers;
+    },
+    workers: () => state.workers.map((w) => ({ age: w.age, pid: w.pid })),
+  };
+  const hook = (name: string, ...args: unknown[]): void => callHook(settings, name, [server, ...args], log);
+  // <<< chapter 6
   log.info(`Starting prefork ${VERSION}`);
   let listeners: Listener[];
   try {
+    // >>> chapter 6
+    hook('nworkers_changed', settings.workers, null); // gunicorn: when the arbiter is set up
+    // <<< chapter 6
     if (settings.pidfile) writePidfile(settings.pidfile);
+    // >>> chapter 6
+    hook('on_starting');
+    // <<< chapter 6
     listeners = settings.bind.map((b) => bind(parseAddress(b), { umask: settings.umask }));
+    // >>> chapter 6
+    // when_ready below runs once the listening lines are logged.
+    // <<< chapter 6
   } catch (err) {
+    // >>> chapter 6
+    if (err instanceof HookError) {
+      log.error(err.message);
+      if (settings.pidfile) removePidfile(settings.pidfile);
+      return 1;
+    }
+    // <<< chapter 6
     if (!(err instanceof PidfileError || err instanceof BindError || err instanceof AddressError)) throw err;
     log.error(`${(err as Error).message}`);
     if (settings.pidfile) removePidfile(settings.pidfile);
@@ -42,15 +101,33 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
   process.title = `prefork: master [${procName}]`;
   log.info(`Listening at: ${listeners.map((l) => l.name).join(',')} (${process.pid})`);
   log.info(`Using worker: ${settings.worker_class}`);
+  // >>> chapter 6
+  try {
+    hook('when_ready');
+  } catch (err) {
+    log.error((err as Error).message);
+    closeListeners(listeners);
+    if (settings.pidfile) removePidfile(settings.pidfile);
+    return 1;
+  }
+  // <<< chapter 6
+  /* >>> chapters 5-5
   const entry = await workerEntry(settings.app!, cwd, (why) => log.warning(`Workers will load the app through the TypeScript loader (slower, more memory): bundling failed: ${why}`));
+  <<< chapters 5-5 */
+  // >>> chapter 6
+  const configFile = settings.config && existsSync(settings.config) ? settings.config : null;
+  const entry = await workerEntry(settings.app!, cwd, (why) => log.warning(`Workers will load the app through the TypeScript loader (slower, more memory): bundling failed: ${why}`), configFile);
+  // <<< chapter 6
   // #endregion startup
 
+  /* >>> chapters 5-5
   let state: ArbiterState = initialState({
     workers: settings.workers,
     gracefulTimeout: settings.graceful_timeout,
     maxRequests: settings.max_requests,
     maxRequestsJitter: settings.max_requests_jitter,
   });
+  <<< chapters 5-5 */
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((r) => (resolveExit = r));
 
@@ -87,13 +164,40 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
       case 'log':
         log[effect.level](effect.message);
         break;
+      // >>> chapter 7
+      // #region reopen-logs
+      case 'reopen-logs':
+        for (const failure of reopenLogFiles()) log.error(failure);
+        break;
+      // #endregion reopen-logs
+      // <<< chapter 7
       case 'close-listeners':
         closeListeners(listeners);
         listeners = [];
         break;
+      // >>> chapter 6
+      case 'release':
+        if (settings.pidfile) removePidfile(settings.pidfile);
+        break;
+      case 'hook':
+        try {
+          if (effect.name === 'child_exit') hook('child_exit', effect.worker);
+          else hook(effect.name);
+        } catch (err) {
+          // gunicorn: an exception in child_exit ends the main loop; one in on_exit only goes to the log.
+          if (effect.name === 'on_exit') log.error((err as Error).message);
+          else dispatch({ type: 'fatal', message: (err as Error).message });
+        }
+        break;
+      // <<< chapter 6
       case 'exit':
         clearInterval(ticker);
-        for (const s of SIGNALS) process.removeAllListeners(s);
+        for (const s of SIGNALS) {
+          // >>> chapter 7
+          if (s === 'SIGUSR1') continue; // never removed: see SIGNALS
+          // <<< chapter 7
+          process.removeAllListeners(s);
+        }
         if (settings.pidfile) removePidfile(settings.pidfile);
         resolveExit(effect.code);
         break;
@@ -117,7 +221,27 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
       age,
       maxRequests,
       logLevel: settings.loglevel,
+      // >>> chapter 7
+      // Paths, not descriptors: each worker opens the log files itself (O_APPEND), and reopens them on USR1.
+      errorlog: settings.errorlog,
+      accesslog: settings.accesslog,
+      accessLogFormat: settings.access_log_format,
+      // <<< chapter 7
+      // >>> chapter 6
+      configFile,
+      // <<< chapter 6
     };
+    // >>> chapter 6
+    // #region pre-fork
+    try {
+      hook('pre_fork', { age, pid: null });
+    } catch (err) {
+      dispatch({ type: 'spawn-failed', age });
+      dispatch({ type: 'fatal', message: (err as Error).message });
+      return;
+    }
+    // #endregion pre-fork
+    // <<< chapter 6
     const child = spawnWorker(entry, boot, () => listeners, {
       booted: (pid) => dispatch({ type: 'booted', pid }),
       listenError: (_pid, message) => dispatch({ type: 'listen-failed', message }),

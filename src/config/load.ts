@@ -89,8 +89,6 @@ export interface Loaded {
   settings: Settings;
   /** The config file that was read, if any. */
   configFile: string | null;
-  /** Exports of the config file that are functions and not settings (the hooks of chapter 6). */
-  extras: Record<string, unknown>;
   commandLine: CommandLine;
   warnings: string[];
 }
@@ -104,14 +102,12 @@ export async function loadSettings(argv: string[], env: NodeJS.ProcessEnv = proc
 
   const named = (cli.values.get('config') ?? fromEnv.values.get('config')) as string | undefined;
   const configFile = named !== undefined ? resolve(cwd, named) : existsSync(resolve(cwd, settings.config)) ? resolve(cwd, settings.config) : null;
-  let extras: Record<string, unknown> = {};
   if (configFile) {
     if (!existsSync(configFile)) throw new ConfigError(`The config file ${configFile} does not exist.`);
     const fromFile = await readConfigFile(configFile);
     for (const [key, value] of Object.entries(fromFile)) {
       const setting = byName.get(key);
       if (setting) settings[key] = convert(setting, value, `the config file ${configFile}`);
-      else if (typeof value === 'function') extras = { ...extras, [key]: value };
       else warnings.push(`Ignoring ${JSON.stringify(key)} in ${configFile}: no such setting${suggest(key)}`);
     }
     settings.config = configFile;
@@ -119,9 +115,11 @@ export async function loadSettings(argv: string[], env: NodeJS.ProcessEnv = proc
   for (const [source, parsed] of [['PREFORK_CMD_ARGS', fromEnv], ['the command line', cli]] as const) {
     for (const [name, value] of parsed.values) settings[name] = convert(byName.get(name)!, value, source);
   }
+  // The file actually read, as an absolute path: workers import it again from elsewhere (chapter 6).
+  if (configFile) settings.config = configFile;
   const app = cli.positional[0] ?? fromEnv.positional[0];
   if (app !== undefined) settings.app = app;
-  return { settings, configFile, extras, commandLine: cli, warnings };
+  return { settings, configFile, commandLine: cli, warnings };
 }
 // #endregion load
 
@@ -133,6 +131,11 @@ async function readConfigFile(file: string): Promise<Record<string, unknown>> {
   } catch (err) {
     throw new ConfigError(`Failed to read config file ${file}:\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   }
+  return configExports(mod);
+}
+
+/** A config module's settings: its named exports, over the keys of a default-exported plain object. */
+export function configExports(mod: Record<string, unknown>): Record<string, unknown> {
   const { default: def, ...named } = mod;
   const base = def !== null && typeof def === 'object' && !Array.isArray(def) ? (def as Record<string, unknown>) : {};
   return { ...base, ...named };

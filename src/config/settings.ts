@@ -4,8 +4,16 @@
 // this list, as gunicorn's config.py does with its Setting classes.
 import { availableParallelism } from 'node:os';
 import { LEVELS } from '../log/logger.ts';
+// >>> chapter 7
+import { DEFAULT_ACCESS_LOG_FORMAT } from '../log/access-format.ts';
+// <<< chapter 7
 
+/* >>> chapters 5-5
 export type SettingType = 'int' | 'bool' | 'string' | 'list' | 'choice';
+<<< chapters 5-5 */
+// >>> chapter 6
+export type SettingType = 'int' | 'bool' | 'string' | 'list' | 'choice' | 'hook';
+// <<< chapter 6
 
 export interface Setting {
   /** The name in a config file and in --print-config (gunicorn's, snake_case). */
@@ -29,6 +37,11 @@ export interface Setting {
   doc: string;
   /** The chapter that introduces the setting. */
   chapter: number;
+  // >>> chapter 6
+  /** For 'hook': the parameters it is called with, and the process it runs in. */
+  params?: string[];
+  runsIn?: 'master' | 'worker';
+  // <<< chapter 6
 }
 
 /** A bad value: names the setting, the value, and what is allowed. */
@@ -158,8 +171,58 @@ export const SETTINGS: Setting[] = [
     short: 'Least important level written to the error log: debug, info, warning, error, critical.',
     doc: 'info shows workers booting and exiting.',
   },
+  // >>> chapter 7
+  // #region log-settings
+  {
+    name: 'accesslog', flags: ['--access-logfile'], type: 'string', default: null, meta: 'FILE', section: 'Logging', chapter: 7,
+    short: 'The access log file: one line per request. "-" means stdout. Off by default.',
+    doc: 'Every worker opens the file itself with O_APPEND and writes each line with one write, so the workers share one file without losing or tearing lines. After logrotate renames the file, send USR1 to the master: every process reopens the path. The master checks at start that the file can be opened for appending.',
+  },
+  {
+    name: 'access_log_format', flags: ['--access-logformat'], type: 'string', default: DEFAULT_ACCESS_LOG_FORMAT, meta: 'STRING', section: 'Logging', chapter: 7,
+    short: 'The access log line, with %(atom)s placeholders (gunicorn\'s atoms).',
+    doc: 'Atoms: `h` remote address, `l` "-", `u` Basic-auth user, `t` time, `r` request line, `m` method, `U` path, `q` query string, `H` protocol, `s` status, `b`/`B` body bytes sent, `f` Referer, `a` User-Agent, `T`/`M`/`D`/`L` request time in seconds/milliseconds/microseconds/decimal seconds, `p` `<pid>`, `{name}i` request header, `{name}o` response header, `{name}e` environ variable. A missing value prints "-"; `"` in a value prints `\\"`; `%%` is a literal "%". Checked at start: a malformed format stops the server with exit 1.',
+  },
+  {
+    name: 'errorlog', flags: ['--error-logfile', '--log-file'], type: 'string', default: '-', meta: 'FILE', section: 'Logging', chapter: 7,
+    short: 'The error log file: the server\'s own messages, from the master and the workers. "-" means stderr.',
+    doc: 'Despite the name it is the server\'s log, not only errors: start-up, worker boots and exits, signals, and the errors of requests, at `loglevel` and above. Opened and reopened like the access log.',
+  },
+  // #endregion log-settings
+  // <<< chapter 7
+  // >>> chapter 6
+  ...hooks(),
+  // <<< chapter 6
 ];
 // #endregion registry
+
+// >>> chapter 6
+// #region hooks
+/** gunicorn's server hooks, each a config-file-only setting: where it runs, when, with what. */
+function hooks(): Setting[] {
+  const hook = (name: string, runsIn: 'master' | 'worker', params: string[], short: string, doc: string): Setting => ({
+    name, flags: [], type: 'hook', default: null, section: 'Server Hooks', chapter: 6, params, runsIn, short, doc,
+  });
+  return [
+    hook('on_starting', 'master', ['server'], 'Just before the master binds its sockets.', 'Runs once, in the master, after "Starting prefork" and the pid file. The place for work that must happen once per server (a scheduler), not once per worker.'),
+    hook('on_reload', 'master', ['server'], 'On HUP, after the new configuration is read.', 'Runs in the master before the new workers start (chapter 9).'),
+    hook('when_ready', 'master', ['server'], 'The sockets are bound; no worker exists yet.', 'Runs in the master after "Listening at" and "Using worker".'),
+    hook('pre_fork', 'master', ['server', 'worker'], 'Just before a worker process is started.', 'Runs in the master; `worker.pid` is null, `worker.age` is the new generation number.'),
+    hook('post_fork', 'worker', ['server', 'worker'], 'First thing in a new worker, before it loads the app.', 'Runs in the worker after "Booting worker". A worker process is a fresh Node.js process here, not a fork: see chapter 6.'),
+    hook('post_worker_init', 'worker', ['worker'], 'The worker loaded the app and is about to serve.', 'Runs in the worker.'),
+    hook('worker_int', 'worker', ['worker'], 'The worker got INT or QUIT and is about to exit.', 'Runs in the worker.'),
+    hook('worker_abort', 'worker', ['worker'], 'The worker got ABRT (a timeout, chapter 8) and is about to exit.', 'Runs in the worker.'),
+    hook('pre_exec', 'master', ['server'], 'Before a new master is started by USR2.', 'Runs in the master (chapter 9).'),
+    hook('pre_request', 'worker', ['worker', 'req'], 'Before the app is called for a request.', 'Runs in the worker.'),
+    hook('post_request', 'worker', ['worker', 'req', 'environ', 'resp'], 'After a request, whatever happened.', 'Runs in the worker, even when the app or pre_request failed.'),
+    hook('child_exit', 'master', ['server', 'worker'], 'A worker process has exited.', 'Runs in the master, after the worker was reaped.'),
+    hook('worker_exit', 'worker', ['server', 'worker'], 'A worker is exiting.', 'Runs in the worker, after "Worker exiting".'),
+    hook('nworkers_changed', 'master', ['server', 'newValue', 'oldValue'], 'The number of workers was set or changed.', 'Runs in the master at start (oldValue null) and on TTIN, TTOU and HUP.'),
+    hook('on_exit', 'master', ['server'], 'The master is about to exit.', 'Runs in the master after "Shutting down" and the pid file removal.'),
+  ];
+}
+// #endregion hooks
+// <<< chapter 6
 
 export const byName = new Map(SETTINGS.map((s) => [s.name, s]));
 export const byFlag = new Map(SETTINGS.flatMap((s) => s.flags.map((f) => [f, s] as const)));
@@ -190,6 +253,11 @@ export type Settings = Record<string, unknown> & {
   proc_name: string | null;
   preload_app: boolean;
   loglevel: (typeof LEVELS)[number];
+  // >>> chapter 7
+  accesslog: string | null;
+  access_log_format: string;
+  errorlog: string;
+  // <<< chapter 7
 };
 
 export function defaults(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -204,7 +272,8 @@ export function defaults(env: NodeJS.ProcessEnv = process.env): Settings {
 // #region convert
 export function convert(setting: Setting, value: unknown, source: string): unknown {
   const where = `${setting.name}${setting.flags.length ? ` (${setting.flags.join('/')})` : ''} from ${source}`;
-  const bad = (allowed: string): ConfigError => new ConfigError(`Invalid value for ${where}: ${JSON.stringify(value)}: ${allowed}`);
+  const shown = typeof value === 'function' ? `<function ${value.name || 'anonymous'}>` : JSON.stringify(value);
+  const bad = (allowed: string): ConfigError => new ConfigError(`Invalid value for ${where}: ${shown}: ${allowed}`);
   switch (setting.type) {
     case 'int': {
       const n = typeof value === 'number' ? value : typeof value === 'string' ? parseWhole(value.trim(), setting.octal === true) : NaN;
@@ -226,6 +295,14 @@ export function convert(setting: Setting, value: unknown, source: string): unkno
     case 'choice':
       if (typeof value === 'string' && setting.choices?.includes(value)) return value;
       throw bad(`must be one of ${setting.choices?.join(', ')}`);
+    // >>> chapter 6
+    case 'hook': {
+      const params = setting.params ?? [];
+      if (value === null) return null;
+      if (typeof value === 'function' && value.length <= params.length) return value;
+      throw bad(`must be a function taking (${params.join(', ')})`);
+    }
+    // <<< chapter 6
   }
 }
 // #endregion convert

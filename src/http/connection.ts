@@ -14,6 +14,12 @@ import { ClientDisconnected, HttpError } from './errors.ts';
 import type { Limits } from './limits.ts';
 import { RequestParser, type RequestHead } from './parser.ts';
 import { errorResponse, ResponseWriter, type WriterOptions } from './response.ts';
+// >>> chapter 7
+import type { Exchange } from '../log/access.ts';
+// <<< chapter 7
+// >>> chapter 6
+import type { RequestHooks, RequestView } from '../hooks/call.ts';
+// <<< chapter 6
 
 export interface ConnectionLog {
   error(message: string): void;
@@ -39,6 +45,14 @@ export interface ConnectionOptions {
   onRequest?: () => void;
   /** For a unix socket: its path, SERVER_NAME when a request has no Host header (default: asked of the server). */
   socketPath?: string;
+  // >>> chapter 6
+  /** pre_request and post_request (chapter 6): around each request; post_request always runs. */
+  requestHooks?: RequestHooks;
+  // <<< chapter 6
+  // >>> chapter 7
+  /** Writes one access log line per request, once its response is done; absent when accesslog is off. */
+  accessLog?: (exchange: Exchange) => void;
+  // <<< chapter 7
 }
 
 /** Above this many unread bytes, stop reading the socket until the app catches up (backpressure). */
@@ -69,6 +83,10 @@ class Connection {
   private closed = false;
   private idle = false;
   private wake: (() => void) | null = null;
+  // >>> chapter 7
+  /** The status of the error response the server sent instead of the app's (500, or 400 for a bad body). */
+  private answeredWith = 0;
+  // <<< chapter 7
 
   constructor(
     private readonly socket: Socket,
@@ -146,6 +164,17 @@ class Connection {
   private async serve(head: RequestHead): Promise<boolean> {
     const { opts, parser } = this;
     opts.onRequest?.();
+    // >>> chapter 6
+    const hooks = opts.requestHooks;
+    const req: RequestView | null = hooks
+      ? { method: head.method, uri: head.target, path: head.path, query: head.query, version: `HTTP/${head.version[0]}.${head.version[1]}`, headers: head.headers }
+      : null;
+    let seen: Environ | null = null;
+    // <<< chapter 6
+    // >>> chapter 7
+    const access = { started: performance.now(), environ: null as Environ | null };
+    this.answeredWith = 0;
+    // <<< chapter 7
     let bodyError: unknown = null;
     let continued = false;
     const writer = new ResponseWriter(
@@ -194,15 +223,39 @@ class Connection {
     }
 
     try {
+      // >>> chapter 6
+      // #region request-hooks
+      // pre_request runs before the environ exists; if it throws, the client gets a 500 as for an app error.
+      if (hooks) hooks.pre(req!);
+      // #endregion request-hooks
+      // <<< chapter 6
       const environ = this.environ(head, parser.inBody ? new InputStream(body()) : new InputStream([]));
+      // >>> chapter 6
+      seen = environ;
+      // <<< chapter 6
+      // >>> chapter 7
+      access.environ = environ;
+      // <<< chapter 7
       await runApp(opts.app, environ, writer);
       writer.end();
       // Do not read the next request while this response is still queued in memory.
       await writer.drained();
     } catch (err) {
       this.failed(err, head, writer, bodyError);
+      // >>> chapter 7
+      this.logAccess(head, writer, access);
+      // <<< chapter 7
+      // >>> chapter 6
+      if (hooks) this.postRequest(hooks, req!, seen, writer.status);
+      // <<< chapter 6
       return false;
     }
+    // >>> chapter 7
+    this.logAccess(head, writer, access);
+    // <<< chapter 7
+    // >>> chapter 6
+    if (hooks) this.postRequest(hooks, req!, seen, writer.status);
+    // <<< chapter 6
     if (writer.close) return false;
     return !parser.inBody || this.drainBody();
   }
@@ -254,6 +307,9 @@ class Connection {
       if (!writer.committed) {
         writer.discard();
         this.refuse(bodyError);
+        // >>> chapter 7
+        this.answeredWith = bodyError.status;
+        // <<< chapter 7
       } else this.opts.log.warning(`Invalid request from ip=${this.ip}: ${bodyError.message}`);
       return;
     }
@@ -261,6 +317,9 @@ class Connection {
     if (!writer.committed) {
       writer.discard();
       this.write(errorResponse(500, 'Internal Server Error', 'The server could not complete the request.', httpDate(), this.opts.serverSoftware));
+      // >>> chapter 7
+      this.answeredWith = 500;
+      // <<< chapter 7
     }
     // Else the head is gone: close without the final chunk, so the client sees the body is cut off.
   }
@@ -277,6 +336,43 @@ class Connection {
     this.write(errorResponse(500, 'Internal Server Error', 'The server could not read the request.', httpDate(), this.opts.serverSoftware));
   }
   // #endregion errors
+
+  // >>> chapter 6
+  // #region post-request
+  /** post_request: after the response, whatever happened; what it throws only goes to the log. */
+  private postRequest(hooks: RequestHooks, req: RequestView, environ: Environ | null, status: number): void {
+    try {
+      hooks.post(req, environ ?? {}, { status });
+    } catch (err) {
+      this.opts.log.error(err instanceof Error ? err.message : String(err));
+    }
+  }
+  // #endregion post-request
+  // <<< chapter 6
+
+  // >>> chapter 7
+  // #region access
+  /**
+   * One access log line for a request that was parsed (gunicorn logs none for a request it could not
+   * parse: those get a warning in the error log). Written after the response, so it knows the status,
+   * the bytes sent and the time taken; if the client left first, the status is what went out, if any.
+   */
+  private logAccess(head: RequestHead, writer: ResponseWriter, access: { started: number; environ: Environ | null }): void {
+    const log = this.opts.accessLog;
+    if (!log) return;
+    log({
+      environ: access.environ ?? { REMOTE_ADDR: this.ip, REQUEST_METHOD: head.method, RAW_URI: head.target, SERVER_PROTOCOL: `HTTP/${head.version[0]}.${head.version[1]}` },
+      requestHeaders: head.headers,
+      status: writer.committed ? writer.status : this.answeredWith,
+      responseHeaders: writer.headers,
+      sent: writer.sent,
+      micros: Math.floor((performance.now() - access.started) * 1000),
+      now: Date.now(),
+      pid: process.pid,
+    });
+  }
+  // #endregion access
+  // <<< chapter 7
 
   // #region io
   private readonly onData = (chunk: Buffer): void => {

@@ -148,6 +148,10 @@ export class ResponseWriter implements ResponseSink {
   close = false;
   /** The status code, once the app set it. */
   status = 0;
+  // >>> chapter 7
+  /** The app's headers, as it gave them: the access log's %({name}o)s. */
+  headers: Headers = [];
+  // <<< chapter 7
 
   constructor(
     private readonly out: Writable,
@@ -158,6 +162,9 @@ export class ResponseWriter implements ResponseSink {
   sendHead(status: string, headers: Headers): void {
     this.head = prepareHead(status, headers, this.req.method);
     this.status = this.head.status;
+    // >>> chapter 7
+    this.headers = headers;
+    // <<< chapter 7
   }
 
   sendBody(chunk: Uint8Array): void | Promise<void> {
@@ -197,6 +204,13 @@ export class ResponseWriter implements ResponseSink {
       this.close = true;
     }
   }
+
+  // >>> chapter 7
+  /** Bytes of body written so far (none for HEAD, 204 and 304): the access log's %(b)s. */
+  get sent(): number {
+    return this.written;
+  }
+  // <<< chapter 7
 
   /** Forgets a head and a chunk not written yet, so the connection can answer 500 instead. */
   discard(): void {

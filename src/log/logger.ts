@@ -3,6 +3,9 @@
 // One synchronous write per line: on a pipe or an O_APPEND file, a line from one process is never
 // torn by another process's line (chapter 7 is about why that matters).
 import { writeSync } from 'node:fs';
+// >>> chapter 7
+import type { LogFile } from './files.ts';
+// <<< chapter 7
 
 export const LEVELS = ['debug', 'info', 'warning', 'error', 'critical'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -24,7 +27,17 @@ export function logTime(d = new Date()): string {
   return `[${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zone}]`;
 }
 
-export function createLogger(opts: { level?: Level; fd?: number } = {}): Logger {
+export interface LoggerOptions {
+  level?: Level;
+  /** Where lines go when there is no `file`: a file descriptor, stderr by default. */
+  fd?: number;
+  // >>> chapter 7
+  /** The error log file (errorlog): opened with O_APPEND, reopened on USR1 (files.ts). */
+  file?: LogFile;
+  // <<< chapter 7
+}
+
+export function createLogger(opts: LoggerOptions = {}): Logger {
   const min = LEVELS.indexOf(opts.level ?? 'info');
   const fd = opts.fd ?? 2;
   const at = (level: Level) => {
@@ -32,8 +45,12 @@ export function createLogger(opts: { level?: Level; fd?: number } = {}): Logger 
     const tag = level.toUpperCase();
     return (message: string): void => {
       if (!enabled) return;
+      const line = `${logTime()} [${process.pid}] [${tag}] ${message}\n`;
+      // >>> chapter 7
+      if (opts.file) return opts.file.write(line);
+      // <<< chapter 7
       try {
-        writeSync(fd, `${logTime()} [${process.pid}] [${tag}] ${message}\n`);
+        writeSync(fd, line);
       } catch {
         // a closed stderr must not take the server down
       }
@@ -41,6 +58,27 @@ export function createLogger(opts: { level?: Level; fd?: number } = {}): Logger 
   };
   return { debug: at('debug'), info: at('info'), warning: at('warning'), error: at('error'), critical: at('critical') };
 }
+
+// >>> chapter 7
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+let cachedSecond = -1;
+let cachedStamp = '';
+
+/**
+ * `[22/Nov/2026:09:34:50 +0000]` in local time: the access log's %(t)s, Apache's common log format
+ * time. Formatted once per second: under load, thousands of lines share each stamp.
+ */
+export function accessLogTime(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second === cachedSecond) return cachedStamp;
+  const d = new Date(second * 1000);
+  const off = -d.getTimezoneOffset();
+  const zone = `${off >= 0 ? '+' : '-'}${pad(Math.floor(Math.abs(off) / 60))}${pad(Math.abs(off) % 60)}`;
+  cachedStamp = `[${pad(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${zone}]`;
+  cachedSecond = second;
+  return cachedStamp;
+}
+// <<< chapter 7
 
 /** An error with its stack, for log lines. */
 export function describeError(err: unknown): string {

@@ -25,6 +25,17 @@ export interface WorkerBoot {
   /** 0 = never restart; otherwise already jittered by the master. */
   maxRequests: number;
   logLevel: Level;
+  // >>> chapter 7
+  /** The error log's path ('-': stderr); absent means stderr. */
+  errorlog?: string;
+  /** The access log's path ('-': stdout); null or absent: no access log. */
+  accesslog?: string | null;
+  accessLogFormat?: string;
+  // <<< chapter 7
+  // >>> chapter 6
+  /** The config file, for the worker's own hooks (post_fork, pre_request...): null when there is none. */
+  configFile?: string | null;
+  // <<< chapter 6
 }
 
 export const BOOT_ENV = 'PREFORK_WORKER';

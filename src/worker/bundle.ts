@@ -15,7 +15,12 @@ import { sourceEntry, type WorkerEntry } from './spawn.ts';
 const workerMain = join(dirname(fileURLToPath(import.meta.url)), 'main.ts');
 
 /** The worker entry for an app: a bundle when esbuild can make one, else the TypeScript sources. */
+/* >>> chapters 5-5
 export async function workerEntry(spec: string, cwd: string, onFallback: (why: string) => void): Promise<WorkerEntry> {
+<<< chapters 5-5 */
+// >>> chapter 6
+export async function workerEntry(spec: string, cwd: string, onFallback: (why: string) => void, configFile: string | null = null): Promise<WorkerEntry> {
+// <<< chapter 6
   const appFile = resolve(cwd, parseAppSpec(spec).file);
   // `npm run chapter N -- --mine` swaps modules at load time; a bundle would bake the reference ones in.
   if (process.env.PREFORK_MINE) return sourceEntry();
@@ -23,7 +28,12 @@ export async function workerEntry(spec: string, cwd: string, onFallback: (why: s
     // A 1 MB young generation: under load V8 otherwise grows it up to 16 MB per semi-space, measured
     // as ~12 MB more resident memory per worker for no gain in requests/s (chapter 5).
     // Source maps are written next to the bundle; NODE_OPTIONS=--enable-source-maps turns them on.
+    /* >>> chapters 5-5
     return { file: await bundle(appFile), execArgv: ['--max-semi-space-size=1'] };
+    <<< chapters 5-5 */
+    // >>> chapter 6
+    return { file: await bundle(appFile, configFile), execArgv: ['--max-semi-space-size=1'] };
+    // <<< chapter 6
   } catch (err) {
     // A syntax error in the app, for instance: the fallback worker reports it the usual way (exit 3).
     onFallback(err instanceof Error ? err.message.split('\n')[0]! : String(err));
@@ -32,17 +42,34 @@ export async function workerEntry(spec: string, cwd: string, onFallback: (why: s
 }
 
 // #region bundle
+/* >>> chapters 5-5
 async function bundle(appFile: string): Promise<string> {
+<<< chapters 5-5 */
+// >>> chapter 6
+async function bundle(appFile: string, configFile: string | null): Promise<string> {
+  // The config file goes in too: the worker's hooks (post_fork, pre_request...) live there.
+  const config = configFile ? `() => import(${JSON.stringify(configFile)})` : 'undefined';
+// <<< chapter 6
   const esbuild = await import('esbuild');
   if (!existsSync(appFile)) throw new Error(`no such file ${appFile}`);
   const outdir = cacheDir(appFile);
+  /* >>> chapters 5-5
   const name = createHash('sha256').update(`${workerMain}\0${appFile}`).digest('hex').slice(0, 12);
+  <<< chapters 5-5 */
+  // >>> chapter 6
+  const name = createHash('sha256').update(`${workerMain}\0${appFile}\0${configFile}`).digest('hex').slice(0, 12);
+  // <<< chapter 6
   const outfile = join(outdir, `worker-${name}.mjs`);
   // esbuild runs a helper process; stop it once the bundle is written, so the master does not keep it.
   await esbuild.build({
     stdin: {
       // A dynamic import, so that an app that throws while loading is reported by the worker (exit 3).
+      /* >>> chapters 5-5
       contents: `import { runWorker } from ${JSON.stringify(workerMain)};\nawait runWorker(() => import(${JSON.stringify(appFile)}));\n`,
+      <<< chapters 5-5 */
+      // >>> chapter 6
+      contents: `import { runWorker } from ${JSON.stringify(workerMain)};\nawait runWorker(() => import(${JSON.stringify(appFile)}), ${config});\n`,
+      // <<< chapter 6
       resolveDir: dirname(appFile),
       loader: 'ts',
     },

@@ -1,6 +1,10 @@
 // @chapter 4
 // A worker process: loads the app, takes copies of the listening sockets from the master, serves.
 import { parseAppSpec } from '../app/app-spec.ts';
+// >>> chapter 6
+import type { Settings } from '../config/settings.ts';
+import { callHook, HookError, loadWorkerHooks, type RequestHooks, type WorkerView } from '../hooks/call.ts';
+// <<< chapter 6
 // >>> chapter 5
 import { installLightResponse } from '../app/light-fetch.ts';
 // <<< chapter 5
@@ -14,6 +18,12 @@ import { AcceptGate, HandlePool } from './accept-gate.ts';
 import { EXIT_APP_LOAD_FAILED, EXIT_BOOT_FAILED, readBoot, type WorkerBoot } from './boot.ts';
 import { requestBudget } from './budget.ts';
 import { workerLoop } from './loops.ts';
+// >>> chapter 7
+import { DEFAULT_ACCESS_LOG_FORMAT } from '../log/access-format.ts';
+import { createAccessLog } from '../log/access-log.ts';
+import { reopenLogFiles } from '../log/files.ts';
+import { workerLogger } from '../log/setup.ts';
+// <<< chapter 7
 
 /** Messages between master and worker: small plain objects with a `cmd`, as node:cluster does. */
 export type ToWorker = { cmd: 'handle'; listener: number };
@@ -26,12 +36,59 @@ const send = (m: ToMaster): void => void process.send?.(m);
  * Runs the worker. `importApp` is given when the app was bundled into the worker ahead of time (plain
  * JavaScript, no TypeScript loader in the worker); otherwise the worker imports the app file itself.
  */
+/* >>> chapters 4-5
 export async function runWorker(importApp?: () => Promise<Record<string, unknown>>): Promise<void> {
+<<< chapters 4-5 */
+// >>> chapter 6
+export async function runWorker(importApp?: () => Promise<Record<string, unknown>>, importConfig?: () => Promise<Record<string, unknown>>): Promise<void> {
+// <<< chapter 6
   const boot = readBoot();
+  /* >>> chapters 4-6
   const log = createLogger({ level: boot.logLevel });
+  <<< chapters 4-6 */
+  // >>> chapter 7
+  // #region worker-logs
+  // The worker opens the log files itself, by path (O_APPEND), and reopens them on USR1. The listener
+  // goes in first thing: until it exists, a USR1 would start Node's inspector instead.
+  const log = workerLogger(boot.logLevel, boot.errorlog ?? '-');
+  process.on('SIGUSR1', () => {
+    for (const failure of reopenLogFiles()) log.error(failure);
+  });
+  // #endregion worker-logs
+  // <<< chapter 7
   process.title = `prefork: worker [${boot.procName}]`;
   log.info(`Booting worker with pid: ${process.pid}`);
+  // >>> chapter 6
+  // #region worker-hooks
+  let hooks: Settings;
+  const worker: WorkerView = { age: boot.age, pid: process.pid, ppid: process.ppid, log, alive: true };
+  const server = { pid: process.ppid, log };
+  const hook = (name: string, ...args: unknown[]): void => callHook(hooks, name, args, log);
+  /** A failure before the worker serves is a boot failure: exit 3, and the master stops. */
+  const bootFailed = (err: unknown): never => {
+    log.error(`Exception in worker process:\n${err instanceof HookError ? err.message : describeError(err)}`);
+    log.info(`Worker exiting (pid: ${process.pid})`);
+    process.exit(EXIT_BOOT_FAILED);
+  };
+  try {
+    hooks = await loadWorkerHooks(boot.configFile, importConfig);
+    worker.cfg = { ...(boot as unknown as Settings), ...hooks };
+    hook('post_fork', server, worker);
+  } catch (err) {
+    bootFailed(err);
+  }
+  // #endregion worker-hooks
+  // <<< chapter 6
+  // #region post-worker-init
   const { app, kind } = await loadOrExit(boot, log, importApp);
+  // >>> chapter 6
+  try {
+    hook('post_worker_init', worker);
+  } catch (err) {
+    bootFailed(err);
+  }
+  // <<< chapter 6
+  // #endregion post-worker-init
   // >>> chapter 5
   // A fetch-style app makes a Response per request: give it the cheap kind (app/light-fetch.ts).
   if (kind === 'fetch') installLightResponse();
@@ -47,7 +104,15 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
       keepalive: boot.keepalive,
       multiprocess: boot.multiprocess,
       serverSoftware: SERVER_SOFTWARE,
+      // >>> chapter 7
+      accessLog: createAccessLog(boot.accesslog ?? null, boot.accessLogFormat ?? DEFAULT_ACCESS_LOG_FORMAT, log),
+      // <<< chapter 7
       log,
+      // >>> chapter 6
+      ...(hooks!.pre_request || hooks!.post_request
+        ? { requestHooks: { pre: (req) => hook('pre_request', worker, req), post: (req, environ, resp) => hook('post_request', worker, req, environ, resp) } as RequestHooks }
+        : {}),
+      // <<< chapter 6
     },
     onRequest: () => {
       if (budget.take()) return;
@@ -72,16 +137,44 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
       }),
   );
 
+  // #region worker-exit
   const exit = (code: number): void => {
     for (const p of pools) p.drain();
     log.info(`Worker exiting (pid: ${process.pid})`);
+    // >>> chapter 6
+    try {
+      hook('worker_exit', server, worker);
+    } catch (err) {
+      log.error(`Exception during worker exit:\n${(err as Error).message}`);
+    }
+    // <<< chapter 6
     process.exit(code);
   };
+  // #endregion worker-exit
   // #region worker-signals
   // TERM: finish what is in flight, then exit. INT and QUIT: exit now. (Chapter 9 adds the rest.)
+  /* >>> chapters 4-5
   process.on('SIGTERM', () => void loop.stop().then(() => exit(0)));
   process.on('SIGINT', () => exit(0));
   process.on('SIGQUIT', () => exit(0));
+  <<< chapters 4-5 */
+  // >>> chapter 6
+  process.on('SIGTERM', () => {
+    worker.alive = false;
+    void loop.stop().then(() => exit(0));
+  });
+  const quit = (): void => {
+    worker.alive = false;
+    try {
+      hook('worker_int', worker);
+    } catch (err) {
+      log.error((err as Error).message);
+    }
+    exit(0);
+  };
+  process.on('SIGINT', quit);
+  process.on('SIGQUIT', quit);
+  // <<< chapter 6
   // The master is gone (its IPC channel closed): nobody would replace us or hand out sockets.
   process.on('disconnect', () => {
     log.info(`Parent changed, shutting down: ${process.pid}`);

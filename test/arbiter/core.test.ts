@@ -56,7 +56,22 @@ describe('arbiter core', () => {
   it('TERM: closes the sockets, asks workers to finish, exits 0 when the last one is gone', () => {
     const started = run([{ type: 'start' }]);
     const { effects } = run([{ type: 'signal', signal: 'SIGTERM' }, { type: 'exited', pid: 100, code: 0, signal: null }, { type: 'exited', pid: 101, code: 0, signal: null }], { state: started.state });
-    expect(effects.map((e) => e.type)).toEqual(['log', 'close-listeners', 'kill', 'kill', 'log', 'exit']);
+    expect(effects.map((e) => e.type)).toEqual([
+      'log',
+      'close-listeners',
+      'kill',
+      'kill',
+      // >>> chapter 6
+      'hook', // child_exit, per worker
+      'hook',
+      // <<< chapter 6
+      'log',
+      // >>> chapter 6
+      'release', // the pid file goes, then on_exit runs
+      'hook',
+      // <<< chapter 6
+      'exit',
+    ]);
     expect(of(effects, 'kill').map((k) => k.signal)).toEqual(['SIGTERM', 'SIGTERM']);
     expect(of(effects, 'spawn')).toHaveLength(0); // no respawn while stopping
     expect(of(effects, 'exit')).toEqual([{ type: 'exit', code: 0 }]);
@@ -101,4 +116,40 @@ describe('arbiter core', () => {
     const { effects } = run([{ type: 'start' }, { type: 'listen-failed', message: 'listen EADDRINUSE 127.0.0.1:8000' }, { type: 'exited', pid: 100, code: 3, signal: null }, { type: 'exited', pid: 101, code: 0, signal: null }]);
     expect(of(effects, 'exit')).toEqual([{ type: 'exit', code: 1 }]);
   });
+
+  // >>> chapter 6
+  it('runs child_exit after each reap, before the replacement is spawned', () => {
+    const { effects } = run([{ type: 'start' }, { type: 'exited', pid: 100, code: 1, signal: null }]);
+    const after = effects.slice(effects.findIndex((e) => e.type === 'log'));
+    expect(after.map((e) => e.type)).toEqual(['log', 'hook', 'spawn']);
+    expect(after[1]).toEqual({ type: 'hook', name: 'child_exit', worker: { age: 1, pid: 100 } });
+  });
+
+  it('a fatal error (a hook threw) stops quickly and exits 255; a worker that never started is forgotten', () => {
+    const started = run([{ type: 'start' }]);
+    const failed = run([{ type: 'spawn-failed', age: 2 }, { type: 'fatal', message: 'Error: boom' }, { type: 'exited', pid: 100, code: 0, signal: null }], { state: started.state });
+    expect(of(failed.effects, 'kill')).toEqual([{ type: 'kill', pid: 100, signal: 'SIGQUIT' }]);
+    expect(of(failed.effects, 'exit')).toEqual([{ type: 'exit', code: 255 }]);
+    expect(of(failed.effects, 'log')[0]?.message).toBe('Unhandled exception in main loop:\nError: boom');
+  });
+  // <<< chapter 6
+
+  // >>> chapter 7
+  it('USR1: reopens the log files and passes USR1 on to every worker; nothing stops or spawns', () => {
+    const started = run([{ type: 'start' }]);
+    const { state, effects } = run([{ type: 'signal', signal: 'SIGUSR1' }], { state: started.state });
+    expect(effects).toEqual([
+      { type: 'log', level: 'info', message: 'Handling signal: usr1' },
+      { type: 'reopen-logs' },
+      { type: 'kill', pid: 100, signal: 'SIGUSR1' },
+      { type: 'kill', pid: 101, signal: 'SIGUSR1' },
+    ]);
+    expect(state.phase).toBe('running');
+    expect(state.workers.map((w) => w.pid)).toEqual([100, 101]);
+    // A worker still starting has no pid yet: it opens the files after the rename anyway.
+    const booting = run([{ type: 'exited', pid: 100, code: 1, signal: null }], { state: started.state });
+    const unborn = { ...booting.state, workers: booting.state.workers.map((w) => (w.age === 3 ? { ...w, pid: null } : w)) };
+    expect(of(run([{ type: 'signal', signal: 'SIGUSR1' }], { state: unborn }).effects, 'kill')).toEqual([{ type: 'kill', pid: 101, signal: 'SIGUSR1' }]);
+  });
+  // <<< chapter 7
 });

@@ -57,9 +57,8 @@ describe('settings: precedence', () => {
     expect(cli.settings.bind).toEqual(['127.0.0.1:9001', 'unix:/tmp/prefork-test.sock']);
   });
 
-  it('keeps functions that are not settings (hooks) and warns about unknown names', async () => {
-    const { extras, warnings } = await load([], {}, fixtures);
-    expect(Object.keys(extras)).toEqual(['on_starting']);
+  it('warns about names that are not settings', async () => {
+    const { warnings } = await load([], {}, fixtures);
     expect(warnings).toEqual([expect.stringMatching(/Ignoring "wokers" .* no such setting \(did you mean workers\?\)/)]);
   });
 
@@ -88,3 +87,16 @@ describe('the registry', () => {
     expect(new Set(SETTINGS.map((s) => s.name)).size).toBe(SETTINGS.length);
   });
 });
+
+// >>> chapter 6
+describe('settings: hooks', () => {
+  it('takes hooks from the config file, checking they are functions of the right size', async () => {
+    const { settings } = await load([], {}, fixtures);
+    expect(typeof settings.on_starting).toBe('function');
+    expect(settings.when_ready).toBeNull();
+    expect(await error(load(['-c', join(fixtures, 'bad-hook.config.ts')]))).toBe(
+      `Invalid value for on_exit from the config file ${join(fixtures, 'bad-hook.config.ts')}: "not a function": must be a function taking (server)`,
+    );
+  });
+});
+// <<< chapter 6
