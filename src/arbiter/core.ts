@@ -7,7 +7,12 @@
 import { describeExit } from './exits.ts';
 import { planWorkers } from './plan.ts';
 
+/* >>> chapters 5-7
 export type Signal = 'SIGTERM' | 'SIGQUIT' | 'SIGKILL' | 'SIGINT';
+<<< chapters 5-7 */
+// >>> chapter 8
+export type Signal = 'SIGTERM' | 'SIGQUIT' | 'SIGKILL' | 'SIGINT' | 'SIGABRT';
+// <<< chapter 8
 export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical';
 
 export interface ArbiterConfig {
@@ -16,6 +21,10 @@ export interface ArbiterConfig {
   gracefulTimeout: number;
   maxRequests: number;
   maxRequestsJitter: number;
+  // >>> chapter 8
+  /** Seconds a worker may go without a heartbeat before it is aborted, then killed; 0 = never. */
+  timeout?: number;
+  // <<< chapter 8
 }
 
 export interface Worker {
@@ -26,6 +35,12 @@ export interface Worker {
   booted: boolean;
   /** Requests it serves before retiring; 0 = no limit. Drawn when the worker is spawned. */
   maxRequests: number;
+  // >>> chapter 8
+  /** When the master last heard from it (ms); it counts from the spawn. */
+  lastBeat?: number;
+  /** When it was sent SIGABRT for a timeout; a second later, if it is still there, SIGKILL. */
+  abortedAt?: number;
+  // <<< chapter 8
 }
 
 export interface ArbiterState {
@@ -54,6 +69,10 @@ export type ArbiterEvent =
   /** Something the master runs failed unexpectedly (a hook): stop at once, exit 255, as gunicorn. */
   | { type: 'fatal'; message: string }
   // <<< chapter 6
+  // >>> chapter 8
+  /** A worker said it is alive (its event loop turned). */
+  | { type: 'heartbeat'; pid: number }
+  // <<< chapter 8
   | { type: 'tick' };
 
 export type Effect =
@@ -96,7 +115,15 @@ export function step(state: ArbiterState, event: ArbiterEvent, deps: Deps): { st
       break;
     case 'spawned':
       s.workers = s.workers.map((w) => (w.age === event.age ? { ...w, pid: event.pid } : w));
+      // >>> chapter 8
+      s.workers = s.workers.map((w) => (w.age === event.age ? { ...w, lastBeat: deps.now } : w));
+      // <<< chapter 8
       break;
+    // >>> chapter 8
+    case 'heartbeat':
+      s.workers = s.workers.map((w) => (w.pid === event.pid ? { ...w, lastBeat: deps.now } : w));
+      break;
+    // <<< chapter 8
     case 'booted':
       s.workers = s.workers.map((w) => (w.pid === event.pid ? { ...w, booted: true } : w));
       break;
@@ -132,6 +159,9 @@ export function step(state: ArbiterState, event: ArbiterEvent, deps: Deps): { st
       break;
     // <<< chapter 6
     case 'tick':
+      // >>> chapter 8
+      if (s.phase === 'running' && (s.config.timeout ?? 0) > 0) murderWorkers(s, effects, deps);
+      // <<< chapter 8
       if (s.stop && !s.stop.killed && deps.now >= s.stop.deadline && s.workers.length > 0) {
         s.stop = { ...s.stop, killed: true };
         for (const w of s.workers) if (w.pid !== null) effects.push({ type: 'kill', pid: w.pid, signal: 'SIGKILL' });
@@ -149,6 +179,10 @@ function reap(s: ArbiterState, event: Extract<ArbiterEvent, { type: 'exited' }>,
   if (!worker) return; // not ours (say, a process the app started and left behind)
   s.workers = s.workers.filter((w) => w !== worker);
   const meaning = describeExit(event.pid, event.code, event.signal);
+  // >>> chapter 8
+  // Our own SIGKILL after a timeout is no sign of the out-of-memory killer.
+  if (worker.abortedAt !== undefined && event.signal === 'SIGKILL') meaning.log = { level: 'error', message: `Worker (pid:${event.pid}) was sent SIGKILL after its timeout.` };
+  // <<< chapter 8
   if (meaning.log) effects.push({ type: 'log', ...meaning.log });
   // >>> chapter 6
   effects.push({ type: 'hook', name: 'child_exit', worker: { age: worker.age, pid: event.pid } });
@@ -173,6 +207,32 @@ function manageWorkers(s: ArbiterState, effects: Effect[], deps: Deps): void {
   for (const pid of plan.retire) effects.push({ type: 'kill', pid, signal: 'SIGTERM' });
 }
 // #endregion manage
+
+// >>> chapter 8
+// #region murder
+/**
+ * gunicorn's murder_workers: a worker silent for longer than `timeout` is sent SIGABRT (its
+ * worker_abort hook runs, it exits); if it is still there a second later (gunicorn: at its next check,
+ * about a second later), SIGKILL.
+ */
+const ABORT_GRACE_MS = 1000;
+
+function murderWorkers(s: ArbiterState, effects: Effect[], deps: Deps): void {
+  const limit = (s.config.timeout ?? 0) * 1000;
+  s.workers = s.workers.map((w) => {
+    if (w.pid === null || w.lastBeat === undefined || deps.now - w.lastBeat <= limit) return w;
+    if (w.abortedAt !== undefined) {
+      // A worker stuck in CPU work cannot even run its SIGABRT handler: JavaScript is never interrupted.
+      if (deps.now - w.abortedAt >= ABORT_GRACE_MS) effects.push({ type: 'kill', pid: w.pid, signal: 'SIGKILL' });
+      return w;
+    }
+    effects.push({ type: 'log', level: 'critical', message: `WORKER TIMEOUT (pid:${w.pid})` });
+    effects.push({ type: 'kill', pid: w.pid, signal: 'SIGABRT' });
+    return { ...w, abortedAt: deps.now };
+  });
+}
+// #endregion murder
+// <<< chapter 8
 
 // #region stop
 /** Graceful (TERM to workers, wait up to graceful_timeout) or quick (QUIT to workers). */

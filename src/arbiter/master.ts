@@ -58,6 +58,9 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
     gracefulTimeout: settings.graceful_timeout,
     maxRequests: settings.max_requests,
     maxRequestsJitter: settings.max_requests_jitter,
+    // >>> chapter 8
+    timeout: settings.timeout,
+    // <<< chapter 8
   });
   // What master hooks receive as `server`.
   const server: ServerView = {
@@ -221,6 +224,9 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
       age,
       maxRequests,
       logLevel: settings.loglevel,
+      // >>> chapter 8
+      timeout: settings.timeout,
+      // <<< chapter 8
       // >>> chapter 7
       // Paths, not descriptors: each worker opens the log files itself (O_APPEND), and reopens them on USR1.
       errorlog: settings.errorlog,
@@ -244,6 +250,9 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
     // <<< chapter 6
     const child = spawnWorker(entry, boot, () => listeners, {
       booted: (pid) => dispatch({ type: 'booted', pid }),
+      // >>> chapter 8
+      beat: (pid) => dispatch({ type: 'heartbeat', pid }),
+      // <<< chapter 8
       listenError: (_pid, message) => dispatch({ type: 'listen-failed', message }),
       exit: (pid, code, signal) => dispatch({ type: 'exited', pid, code, signal }),
     });

@@ -35,6 +35,10 @@ export interface WorkerBoot {
   // >>> chapter 6
   /** The config file, for the worker's own hooks (post_fork, pre_request...): null when there is none. */
   configFile?: string | null;
+  // >>> chapter 8
+  /** Seconds without a heartbeat before the master aborts the worker (0: never). */
+  timeout?: number;
+  // <<< chapter 8
   // <<< chapter 6
 }
 

@@ -27,7 +27,15 @@ import { workerLogger } from '../log/setup.ts';
 
 /** Messages between master and worker: small plain objects with a `cmd`, as node:cluster does. */
 export type ToWorker = { cmd: 'handle'; listener: number };
-export type ToMaster = { cmd: 'handles'; listener: number; count: number } | { cmd: 'booted' } | { cmd: 'listen-error'; message: string };
+export type ToMaster =
+  | { cmd: 'handles'; listener: number; count: number }
+  | { cmd: 'booted' }
+  | { cmd: 'listen-error'; message: string }
+  // >>> chapter 8
+  /** The heartbeat: "my event loop is turning (and, sync, I am between requests)". */
+  | { cmd: 'beat' }
+  // <<< chapter 8
+  ;
 
 const send = (m: ToMaster): void => void process.send?.(m);
 
@@ -174,6 +182,21 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
   };
   process.on('SIGINT', quit);
   process.on('SIGQUIT', quit);
+  // >>> chapter 8
+  // #region abort
+  // SIGABRT: the master saw no heartbeat for `timeout` seconds. This handler only runs if the event loop
+  // gets a turn; a worker spinning in CPU work never runs it, and the master's SIGKILL follows.
+  process.on('SIGABRT', () => {
+    worker.alive = false;
+    try {
+      hook('worker_abort', worker);
+    } catch (err) {
+      log.error((err as Error).message);
+    }
+    exit(1);
+  });
+  // #endregion abort
+  // <<< chapter 8
   // <<< chapter 6
   // The master is gone (its IPC channel closed): nobody would replace us or hand out sockets.
   process.on('disconnect', () => {
@@ -185,6 +208,19 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
   loop.start(gates);
   await Promise.all(gates.map((g) => g.ready));
   send({ cmd: 'booted' });
+  // >>> chapter 8
+  // #region heartbeat
+  // A sync worker beats only between requests, as gunicorn's does: a request that runs longer than
+  // `timeout` gets it replaced, whatever it waits on. An async worker beats whenever its event loop
+  // turns, so only work that blocks the loop (CPU) stops the beat; slow I/O does not.
+  if ((boot.timeout ?? 0) > 0) {
+    const every = Math.min(1000, Math.max(100, (boot.timeout! * 1000) / 4));
+    setInterval(() => {
+      if (boot.workerClass === 'async' || loop.open === 0) send({ cmd: 'beat' });
+    }, every).unref();
+  }
+  // #endregion heartbeat
+  // <<< chapter 8
 }
 // #endregion boot
 

@@ -27,6 +27,9 @@ export function sourceEntry(): WorkerEntry {
 
 export interface WorkerEvents {
   booted(pid: number): void;
+  // >>> chapter 8
+  beat?(pid: number): void;
+  // <<< chapter 8
   listenError(pid: number, message: string): void;
   exit(pid: number, code: number | null, signal: NodeJS.Signals | null): void;
 }
@@ -55,6 +58,9 @@ export function spawnWorker(entry: WorkerEntry, boot: WorkerBoot, listeners: () 
       if (!listener) return;
       for (let i = 0; i < m.count && child.connected; i++) child.send({ cmd: 'handle', listener: m.listener } satisfies ToWorker, listener.handle as never);
     } else if (m.cmd === 'booted') events.booted(pid);
+    // >>> chapter 8
+    else if (m.cmd === 'beat') events.beat?.(pid);
+    // <<< chapter 8
     else if (m.cmd === 'listen-error') events.listenError(pid, m.message);
   });
   // A send to a worker that just died fails with EPIPE; its exit event tells the rest.

@@ -152,4 +152,25 @@ describe('arbiter core', () => {
     expect(of(run([{ type: 'signal', signal: 'SIGUSR1' }], { state: unborn }).effects, 'kill')).toEqual([{ type: 'kill', pid: 101, signal: 'SIGUSR1' }]);
   });
   // <<< chapter 7
+
+  // >>> chapter 8
+  it('a worker silent past timeout gets SIGABRT, then SIGKILL a second later; heartbeats keep it alive', () => {
+    const timed = initialState({ ...config, workers: 1, timeout: 30 });
+    const started = run([{ type: 'start' }], { state: timed, now: 0 });
+    const alive = run([{ type: 'heartbeat', pid: 100 }, { type: 'tick' }], { state: started.state, now: 29_000 });
+    expect(of(alive.effects, 'kill')).toEqual([]);
+    const quiet = run([{ type: 'tick' }], { state: alive.state, now: 29_000 + 30_001 });
+    expect(of(quiet.effects, 'log')).toEqual([{ type: 'log', level: 'critical', message: 'WORKER TIMEOUT (pid:100)' }]);
+    expect(of(quiet.effects, 'kill')).toEqual([{ type: 'kill', pid: 100, signal: 'SIGABRT' }]);
+    const soon = run([{ type: 'tick' }], { state: quiet.state, now: 29_000 + 30_500 });
+    expect(of(soon.effects, 'kill')).toEqual([]);
+    const later = run([{ type: 'tick' }], { state: soon.state, now: 29_000 + 31_001 });
+    expect(of(later.effects, 'kill')).toEqual([{ type: 'kill', pid: 100, signal: 'SIGKILL' }]);
+  });
+
+  it('timeout 0 never kills', () => {
+    const started = run([{ type: 'start' }], { state: initialState({ ...config, timeout: 0 }), now: 0 });
+    expect(of(run([{ type: 'tick' }], { state: started.state, now: 10_000_000 }).effects, 'kill')).toEqual([]);
+  });
+  // <<< chapter 8
 });
