@@ -6,6 +6,10 @@
 // can be tested without processes or clocks, and read in one place.
 import { describeExit } from './exits.ts';
 import { planWorkers } from './plan.ts';
+// >>> chapter 8
+import { requestLimit } from './jitter.ts';
+import { timedOut } from './timeouts.ts';
+// <<< chapter 8
 
 /* >>> chapters 5-7
 export type Signal = 'SIGTERM' | 'SIGQUIT' | 'SIGKILL' | 'SIGINT';
@@ -200,7 +204,12 @@ function manageWorkers(s: ArbiterState, effects: Effect[], deps: Deps): void {
     s.lastAge += 1;
     // Jitter spreads the restarts: workers spawned together would otherwise all retire together.
     const { maxRequests, maxRequestsJitter } = s.config;
+    /* >>> chapters 5-7
     const limit = maxRequests > 0 ? maxRequests + Math.floor(deps.random() * (maxRequestsJitter + 1)) : 0;
+    <<< chapters 5-7 */
+    // >>> chapter 8
+    const limit = requestLimit(maxRequests, maxRequestsJitter, deps.random);
+    // <<< chapter 8
     s.workers.push({ age: s.lastAge, pid: null, booted: false, maxRequests: limit });
     effects.push({ type: 'spawn', age: s.lastAge, maxRequests: limit });
   }
@@ -218,18 +227,13 @@ function manageWorkers(s: ArbiterState, effects: Effect[], deps: Deps): void {
 const ABORT_GRACE_MS = 1000;
 
 function murderWorkers(s: ArbiterState, effects: Effect[], deps: Deps): void {
-  const limit = (s.config.timeout ?? 0) * 1000;
-  s.workers = s.workers.map((w) => {
-    if (w.pid === null || w.lastBeat === undefined || deps.now - w.lastBeat <= limit) return w;
-    if (w.abortedAt !== undefined) {
-      // A worker stuck in CPU work cannot even run its SIGABRT handler: JavaScript is never interrupted.
-      if (deps.now - w.abortedAt >= ABORT_GRACE_MS) effects.push({ type: 'kill', pid: w.pid, signal: 'SIGKILL' });
-      return w;
-    }
-    effects.push({ type: 'log', level: 'critical', message: `WORKER TIMEOUT (pid:${w.pid})` });
-    effects.push({ type: 'kill', pid: w.pid, signal: 'SIGABRT' });
-    return { ...w, abortedAt: deps.now };
-  });
+  const { abort, kill } = timedOut(s.workers, deps.now, (s.config.timeout ?? 0) * 1000, ABORT_GRACE_MS);
+  for (const pid of kill) effects.push({ type: 'kill', pid, signal: 'SIGKILL' });
+  for (const pid of abort) {
+    effects.push({ type: 'log', level: 'critical', message: `WORKER TIMEOUT (pid:${pid})` });
+    effects.push({ type: 'kill', pid, signal: 'SIGABRT' });
+  }
+  s.workers = s.workers.map((w) => (w.pid !== null && abort.includes(w.pid) ? { ...w, abortedAt: deps.now } : w));
 }
 // #endregion murder
 // <<< chapter 8
