@@ -230,7 +230,32 @@ export const chapters: Chapter[] = [
       },
     ],
   },
-  planned(8, '08-timeouts', 'Timeouts'),
+  {
+    number: 8,
+    slug: '08-timeouts',
+    title: 'Timeouts',
+    stage: true,
+    exercises: [
+      {
+        id: '8.1',
+        name: 'timeouts',
+        title: 'Decide which workers to abort and which to kill',
+        seam: 'src/arbiter/timeouts.ts',
+        hint:
+          'One loop over the workers. Skip those without a pid or a lastBeat, and those with now - lastBeat <= timeoutMs. ' +
+          'Not aborted yet: abort. Aborted and now - abortedAt >= graceMs: kill. timeoutMs <= 0: return two empty lists.',
+      },
+      {
+        id: '8.2',
+        name: 'jitter',
+        title: 'Draw a worker\'s request limit (max_requests + jitter)',
+        seam: 'src/arbiter/jitter.ts',
+        hint:
+          'maxRequests <= 0: return 0. Otherwise maxRequests + Math.floor(random() * (jitter + 1)), with a negative ' +
+          'jitter taken as 0: the "+ 1" is what makes the jitter itself a possible value.',
+      },
+    ],
+  },
   planned(9, '09-signals', 'Signals'),
   planned(10, '10-production', 'Production'),
 ];
