@@ -64,6 +64,8 @@ describe('hooks', () => {
   it('INT: each worker runs worker_int, then worker_exit', async () => {
     const file = logFile();
     const server = await startPrefork([app, '-c', config, '-b', '127.0.0.1:0'], { workers: 2, env: { HOOK_LOG: file } });
+    // Until a worker has finished booting, it has no signal handlers yet (as in gunicorn): wait for both.
+    await waitFor(() => readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('post_worker_init')).length === 2, 10_000, 'both workers to finish booting');
     server.master.kill('SIGINT');
     expect(await server.exited).toBe(0);
     const seen = read(file, server.master.pid!);
