@@ -2,10 +2,9 @@
 // respawns, and workers that accept on the shared socket. The stage shows the process tree and which
 // worker answered each request.
 import { execFileSync, spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Checklist, heading, narrate, note, request, stageArgs, stopOnSignals } from '../tools/stage.ts';
+import { Checklist, heading, narrate, note, request, stageArgs, stopOnSignals, whenReady } from '../tools/stage.ts';
 
 const args = stageArgs();
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,7 +21,7 @@ interface Running {
 }
 
 /** Starts `prefork` and resolves once its workers have booted; its log lines are echoed, dimmed. */
-function prefork(extra: string[], quietly = false): Promise<Running> {
+async function prefork(extra: string[], quietly = false): Promise<Running> {
   // With --mine, the master needs this process's module hooks (it passes them on to the workers).
   const hooks = process.env.PREFORK_MINE ? process.execArgv : [];
   const child = spawn(process.execPath, [...hooks, cli, ...extra], { stdio: ['ignore', 'inherit', 'pipe'] });
@@ -45,27 +44,8 @@ function prefork(extra: string[], quietly = false): Promise<Running> {
     workerPids: () => log.flatMap((l) => /Booting worker with pid: (\d+)/.exec(l)?.[1] ?? []).map(Number),
     exited,
   };
-  let probing = false;
-  return new Promise((resolve) => {
-    const check = setInterval(() => {
-      const listening = log.map((l) => /Listening at: (\S+)/.exec(l)?.[1]).find(Boolean);
-      if (listening && running.workerPids().length >= workers && !probing) {
-        // "Booting worker" is logged before the worker listens: ready means a connection goes through.
-        probing = true;
-        const { hostname, port } = new URL(listening.split(',')[0]!);
-        const sock = connect(Number(port), hostname, () => {
-          sock.destroy();
-          clearInterval(check);
-          resolve({ ...running, url: listening.split(',')[0]! });
-        });
-        sock.on('error', () => (probing = false));
-      }
-    }, 50);
-    void exited.then(() => {
-      clearInterval(check);
-      resolve(running);
-    });
-  });
+  const url = await whenReady(log, workers, exited);
+  return { ...running, url: url ?? '' };
 }
 
 /** Resident memory of a process in MB, from ps (Linux and macOS). */

@@ -4,11 +4,10 @@
 // worker, TERM on the master), in order, with the process that ran it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Checklist, heading, narrate, note, request, stageArgs, stopOnSignals } from '../tools/stage.ts';
+import { Checklist, heading, narrate, note, request, stageArgs, stopOnSignals, until, whenReady } from '../tools/stage.ts';
 
 const args = stageArgs();
 const here = dirname(fileURLToPath(import.meta.url));
@@ -64,7 +63,7 @@ process.on('exit', () => {
 const HOOK_LINE = /\[hook\] (\w+) ran in pid (\d+)(?: \((.*)\))?$/;
 
 /** Starts `prefork`; resolves once `workers` workers booted and the socket takes connections (or it exited). */
-function prefork(name: string, extra: string[], echo: boolean): Promise<Running> {
+async function prefork(name: string, extra: string[], echo: boolean): Promise<Running> {
   const schedulerLog = join(tmp, `${name}.log`);
   // With --mine, the master needs this process's module hooks (it passes them on to the workers).
   const loader = process.env.PREFORK_MINE ? process.execArgv : [];
@@ -108,38 +107,10 @@ function prefork(name: string, extra: string[], echo: boolean): Promise<Running>
       }),
     events: () => (existsSync(schedulerLog) ? readFileSync(schedulerLog, 'utf8').split('\n').filter(Boolean) : []),
   };
-  let probing = false;
-  return new Promise((resolve) => {
-    const check = setInterval(() => {
-      const listening = log.map((l) => /Listening at: (\S+)/.exec(l)?.[1]).find(Boolean);
-      if (listening && running.workerPids().length >= workers && !probing) {
-        // "Booting worker" is logged before the worker listens: ready means a connection goes through.
-        probing = true;
-        const { hostname, port } = new URL(listening.split(',')[0]!);
-        const sock = connect(Number(port), hostname, () => {
-          sock.destroy();
-          clearInterval(check);
-          resolve({ ...running, url: listening.split(',')[0]! });
-        });
-        sock.on('error', () => (probing = false));
-      }
-    }, 50);
-    void exited.then(() => {
-      clearInterval(check);
-      resolve(running);
-    });
-  });
+  const url = await whenReady(log, workers, exited);
+  return { ...running, url: url ?? '' };
 }
 
-/** Polls until `condition` holds or `ms` pass; says which. */
-async function until(condition: () => boolean, ms = 10_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
 
 const starts = (s: Running): number[] => s.events().flatMap((l) => /^scheduler started by pid (\d+)/.exec(l)?.[1] ?? []).map(Number);
 const jobs = (s: Running): number[] => s.events().flatMap((l) => /^job ran in pid (\d+)/.exec(l)?.[1] ?? []).map(Number);

@@ -5,11 +5,10 @@
 // requests: workers retire and are replaced, and not one request fails.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Checklist, heading, narrate, note, request, stageArgs, stopOnSignals } from '../tools/stage.ts';
+import { Checklist, heading, narrate, note, request, stageArgs, stopOnSignals, until, whenReady } from '../tools/stage.ts';
 
 const args = stageArgs();
 const here = dirname(fileURLToPath(import.meta.url));
@@ -53,7 +52,7 @@ process.on('exit', () => {
 });
 
 /** Starts `prefork`; resolves once `workers` workers booted and the socket takes connections (or it exited). */
-function prefork(extra: string[], workers: number, echo: boolean): Promise<Running> {
+async function prefork(extra: string[], workers: number, echo: boolean): Promise<Running> {
   const loader = process.env.PREFORK_MINE ? process.execArgv : [];
   const child = spawn(process.execPath, [...loader, cli, ...extra], {
     stdio: ['ignore', 'inherit', 'pipe'],
@@ -91,36 +90,10 @@ function prefork(extra: string[], workers: number, echo: boolean): Promise<Runni
     exited,
     workerPids: () => log.flatMap((l) => /Booting worker with pid: (\d+)/.exec(l)?.[1] ?? []).map(Number),
   };
-  let probing = false;
-  return new Promise((resolve) => {
-    const check = setInterval(() => {
-      const listening = log.map((l) => /Listening at: (\S+)/.exec(l)?.[1]).find(Boolean);
-      if (listening && running.workerPids().length >= workers && !probing) {
-        probing = true;
-        const { hostname, port } = new URL(listening.split(',')[0]!);
-        const sock = connect(Number(port), hostname, () => {
-          sock.destroy();
-          clearInterval(check);
-          resolve({ ...running, url: listening.split(',')[0]! });
-        });
-        sock.on('error', () => (probing = false));
-      }
-    }, 50);
-    void exited.then(() => {
-      clearInterval(check);
-      resolve(running);
-    });
-  });
+  const url = await whenReady(log, workers, exited);
+  return { ...running, url: url ?? '' };
 }
 
-async function until(condition: () => boolean, ms = 10_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return true;
-}
 
 /** The first log line matching `re`: its match and when it arrived. */
 function first(s: Running, re: RegExp): { m: RegExpExecArray; at: number } | undefined {

@@ -1,5 +1,6 @@
 // What every stage shares: its command-line flags, narration, the --once checklist, and a clean stop.
 import { appendFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 
 export interface StageArgs {
@@ -103,4 +104,43 @@ export async function request(
   const res = await fetch(url, { ...init, headers: { connection: 'close', ...init.headers }, redirect: 'manual' });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, ms: performance.now() - started };
+}
+
+/**
+ * Waits until a `prefork` that a stage started is ready: its log says where it listens, `workers`
+ * workers have booted, and a connection goes through ("Booting worker" is logged before the worker
+ * listens). Resolves with the first address, or null if the server exited first.
+ */
+export function whenReady(log: string[], workers: number, exited: Promise<unknown>): Promise<string | null> {
+  let probing = false;
+  return new Promise((resolve) => {
+    const check = setInterval(() => {
+      const listening = log.map((l) => /Listening at: (\S+)/.exec(l)?.[1]).find(Boolean);
+      const booted = log.filter((l) => l.includes('Booting worker with pid:')).length;
+      if (!listening || booted < workers || probing) return;
+      probing = true;
+      const url = listening.split(',')[0]!;
+      const { hostname, port } = new URL(url);
+      const sock = connect(Number(port), hostname, () => {
+        sock.destroy();
+        clearInterval(check);
+        resolve(url);
+      });
+      sock.on('error', () => (probing = false));
+    }, 50);
+    void exited.then(() => {
+      clearInterval(check);
+      resolve(null);
+    });
+  });
+}
+
+/** Polls until `condition` holds or `ms` pass; says which. */
+export async function until(condition: () => boolean, ms = 10_000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
 }
