@@ -4,7 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Checklist, heading, narrate, note, request, stageArgs, stopOnSignals, whenReady } from '../tools/stage.ts';
+import { Checklist, heading, narrate, note, request, stageArgs, followMaster, whenReady } from '../tools/stage.ts';
 
 const args = stageArgs();
 const here = dirname(fileURLToPath(import.meta.url));
@@ -89,18 +89,7 @@ narrate([
   'The same server, outside this stage:',
   `$ npx prefork ${app}:app -w 4 -b 127.0.0.1:8000`,
 ]);
-stopOnSignals(async () => {
-  try {
-    process.kill(server.pid, 'SIGTERM');
-  } catch {
-    // already gone
-  }
-  await server.exited;
-});
-void server.exited.then((code) => {
-  console.log(`\nThe master exited with code ${code}.`);
-  process.exit(0);
-});
+followMaster(server, (code) => console.log(`\nThe master exited with code ${code}.`));
 
 async function scenario(): Promise<number> {
   heading('Chapter 5 scenario');

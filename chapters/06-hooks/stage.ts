@@ -2,12 +2,12 @@
 // runs once per worker (4 workers, 4 schedulers); moved into on_starting, it runs once, in the master.
 // The stage counts both. Then it shows every hook that fires (boot, a request, INT and kill -9 on a
 // worker, TERM on the master), in order, with the process that ran it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Checklist, heading, narrate, note, request, stageArgs, stopOnSignals, until, whenReady } from '../tools/stage.ts';
+import { Checklist, heading, narrate, note, request, stageArgs, followMaster, until, whenReady, ProcessGroups } from '../tools/stage.ts';
 
 const args = stageArgs();
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,19 +44,8 @@ interface Running {
 
 // Every server runs in its own process group (detached), so that whatever happens to this stage, the
 // master and all its workers can be killed at once: nothing outlives the stage.
-const started = new Set<ChildProcess>();
-const killGroups = (): void => {
-  for (const child of started) {
-    try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  started.clear();
-};
+const groups = new ProcessGroups();
 process.on('exit', () => {
-  killGroups();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -72,11 +61,10 @@ async function prefork(name: string, extra: string[], echo: boolean): Promise<Ru
     detached: true,
     env: { ...process.env, SCHEDULER_LOG: schedulerLog, SCHEDULER_EVERY_MS: args.once ? '200' : '2000' },
   });
-  started.add(child);
+  groups.add(child);
   const log: string[] = [];
   const exited = new Promise<number>((r) =>
     child.on('exit', (code) => {
-      started.delete(child);
       r(code ?? 1);
     }),
   );
@@ -204,18 +192,9 @@ narrate([
   `$ kill -TERM ${server.pid}`,
 ]);
 const running = server;
-stopOnSignals(async () => {
-  try {
-    process.kill(running.pid, 'SIGTERM');
-  } catch {
-    // already gone
-  }
-  await running.exited;
-});
-void running.exited.then((code) => {
+followMaster(running, (code) => {
   console.log(`\nThe master exited with code ${code}. Every hook since the boot:`);
   printHooks(running, running.hooks(), bootCount);
-  process.exit(0);
 });
 
 // ---- --once ----------------------------------------------------------------------------------------

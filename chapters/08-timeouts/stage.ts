@@ -3,12 +3,12 @@
 // later) or only waiting on slow I/O (SIGABRT runs worker_abort); an async worker waiting on the same
 // slow I/O keeps beating and finishes the request. Then max_requests + jitter under a stream of
 // requests: workers retire and are replaced, and not one request fails.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Checklist, heading, narrate, note, request, stageArgs, stopOnSignals, until, whenReady } from '../tools/stage.ts';
+import { Checklist, heading, narrate, note, request, stageArgs, stopOnSignals, until, whenReady, ProcessGroups } from '../tools/stage.ts';
 
 const args = stageArgs();
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,19 +35,8 @@ interface Running {
 
 // Every server runs in its own process group (detached): whatever happens, the stage kills the master
 // and all its workers at once, and nothing outlives it.
-const started = new Set<ChildProcess>();
-const killGroups = (): void => {
-  for (const child of started) {
-    try {
-      if (child.pid) process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  started.clear();
-};
+const groups = new ProcessGroups();
 process.on('exit', () => {
-  killGroups();
   rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -59,12 +48,11 @@ async function prefork(extra: string[], workers: number, echo: boolean): Promise
     detached: true,
     env: { ...process.env, ABORT_LOG: abortLog },
   });
-  started.add(child);
+  groups.add(child);
   const log: string[] = [];
   const at: number[] = [];
   const exited = new Promise<number>((r) =>
     child.on('exit', (code) => {
-      started.delete(child);
       r(code ?? 1);
     }),
   );
@@ -111,7 +99,7 @@ async function stopServer(s: Running): Promise<void> {
     // already gone
   }
   const done = await Promise.race([s.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
-  if (!done) killGroups();
+  if (!done) groups.killAll();
 }
 
 function failedToStart(s: Running): never {

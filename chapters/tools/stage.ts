@@ -1,5 +1,6 @@
 // What every stage shares: its command-line flags, narration, the --once checklist, and a clean stop.
 import { appendFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
 
@@ -143,4 +144,52 @@ export async function until(condition: () => boolean, ms = 10_000): Promise<bool
     await new Promise((r) => setTimeout(r, 50));
   }
   return true;
+}
+
+/**
+ * Servers a stage started in their own process groups (spawned with `detached: true`): all of them,
+ * workers included, are killed when the stage exits, however it exits.
+ */
+export class ProcessGroups {
+  private readonly children = new Set<ChildProcess>();
+
+  constructor() {
+    process.on('exit', () => this.killAll());
+  }
+
+  add(child: ChildProcess): void {
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+  }
+
+  killAll(): void {
+    for (const child of this.children) {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    this.children.clear();
+  }
+}
+
+/**
+ * An interactive stage that runs a `prefork` master: Ctrl-C (or TERM) here stops the master gracefully
+ * and waits for it; a master that exits on its own (a `kill -TERM` from the learner) ends the stage,
+ * after `onExit` has said what happened.
+ */
+export function followMaster(master: { pid: number; exited: Promise<number> }, onExit: (code: number) => void): void {
+  stopOnSignals(async () => {
+    try {
+      process.kill(master.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    await master.exited;
+  });
+  void master.exited.then((code) => {
+    onExit(code);
+    process.exit(0);
+  });
 }
