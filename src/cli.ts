@@ -47,6 +47,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.stderr.write('\nError: No application specified. Usage: prefork [OPTIONS] path/to/app.ts:name\n');
     return 1;
   }
+  /* >>> chapters 5-8
   for (const entry of settings.raw_env) {
     const eq = entry.indexOf('=');
     if (eq <= 0) {
@@ -55,6 +56,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
     process.env[entry.slice(0, eq)] = entry.slice(eq + 1); // the workers inherit the master's environment
   }
+  <<< chapters 5-8 */
+  // >>> chapter 9
+  try {
+    applyRawEnv(settings);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`\nError: ${err.message}\n`);
+    return 1;
+  }
+  // <<< chapter 9
   if (settings.check_config || settings.print_config || settings.preload_app) {
     try {
       await loadApp(settings.app, { kind: settings.app_kind });
@@ -66,9 +77,34 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
     if (settings.check_config || settings.print_config) return 0;
   }
+  /* >>> chapters 5-8
   return runMaster({ settings, log });
+  <<< chapters 5-8 */
+  // >>> chapter 9
+  return runMaster({ settings, log, reloadSettings: () => reloadSettings(argv, env, log) });
+  // <<< chapter 9
 }
 // #endregion main
+// >>> chapter 9
+
+/** HUP: the same sources read again (the config file freshly imported), checked as at start. */
+async function reloadSettings(argv: string[], env: NodeJS.ProcessEnv, log: Logger): Promise<Settings> {
+  const again = await loadSettings(argv, env, process.cwd(), { fresh: true });
+  for (const w of again.warnings) log.warning(w);
+  if (!again.settings.app) throw new ConfigError('No application specified.');
+  applyRawEnv(again.settings);
+  return again.settings;
+}
+
+/** raw_env (-e NAME=VALUE) into the master's environment, which the workers inherit. */
+function applyRawEnv(settings: Settings): void {
+  for (const entry of settings.raw_env) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`environment setting ${JSON.stringify(entry)} invalid: expected NAME=VALUE (raw_env, -e/--env)`);
+    process.env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+}
+// <<< chapter 9
 
 function print(text: string): number {
   process.stdout.write(`${text}\n`);

@@ -18,6 +18,12 @@ import { spawnWorker } from '../worker/spawn.ts';
 // >>> chapter 7
 import { reopenLogFiles } from '../log/files.ts';
 // <<< chapter 7
+// >>> chapter 9
+import type { ArbiterConfig } from './core.ts';
+import { startNewMaster } from './reexec.ts';
+import { PID_ENV, takeOver } from '../sock/inherit.ts';
+import type { WorkerEntry } from '../worker/spawn.ts';
+// <<< chapter 9
 
 export const VERSION = '0.1.0';
 
@@ -25,6 +31,10 @@ export interface MasterOptions {
   settings: Settings;
   log: Logger;
   cwd?: string;
+  // >>> chapter 9
+  /** HUP: read the settings again (the command line, PREFORK_CMD_ARGS, the config file); a failure throws. */
+  reloadSettings?: () => Promise<Settings>;
+  // <<< chapter 9
 }
 
 /** The signals the master acts on; handlers only queue them, the loop acts. */
@@ -41,6 +51,13 @@ const SIGNALS = [
   // master (node.md Q3): so it is never removed.
   'SIGUSR1',
   // <<< chapter 7
+  // >>> chapter 9
+  'SIGHUP',
+  'SIGTTIN',
+  'SIGTTOU',
+  'SIGUSR2',
+  'SIGWINCH',
+  // <<< chapter 9
 ] as const;
 // >>> chapter 7
 // #endregion signals
@@ -48,11 +65,28 @@ const SIGNALS = [
 
 // #region run
 /** Runs the server until it stops; resolves with the exit code. */
+/* >>> chapters 5-8
 export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOptions): Promise<number> {
+<<< chapters 5-8 */
+// >>> chapter 9
+export async function runMaster({ settings: initial, log, cwd = process.cwd(), reloadSettings }: MasterOptions): Promise<number> {
+  // HUP replaces these: the settings in use, and the worker entry built for them.
+  let settings = initial;
+  // A master started by USR2 is 'Master.2', with a `.2` pid file and process name, while its parent runs.
+  const parentPid = process.env[PID_ENV] ? Number(process.env[PID_ENV]) : null;
+  delete process.env[PID_ENV];
+  const pidfileName = (): string | null => (settings.pidfile ? (state.parentPid === null ? settings.pidfile : `${settings.pidfile}.2`) : null);
+  // <<< chapter 9
   // #region startup
+  /* >>> chapters 5-8
   const procName = settings.proc_name ?? settings.app ?? 'app';
+  <<< chapters 5-8 */
+  // >>> chapter 9
+  const procName = (): string => `${settings.proc_name ?? settings.app ?? 'app'}${state.parentPid === null ? '' : '.2'}`;
+  // <<< chapter 9
   // >>> chapter 6
   // The core's state exists from the start, so that hooks can ask the server about its workers.
+  /* >>> chapters 6-8
   let state: ArbiterState = initialState({
     workers: settings.workers,
     gracefulTimeout: settings.graceful_timeout,
@@ -62,10 +96,21 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
     timeout: settings.timeout,
     // <<< chapter 8
   });
+  <<< chapters 6-8 */
+  // >>> chapter 9
+  let state: ArbiterState = initialState(arbiterConfig(settings), { parentPid, onTerminal: Boolean(process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY) });
+  // <<< chapter 9
   // What master hooks receive as `server`.
   const server: ServerView = {
     pid: process.pid,
+    /* >>> chapters 6-8
     cfg: settings,
+    <<< chapters 6-8 */
+    // >>> chapter 9
+    get cfg() {
+      return settings;
+    },
+    // <<< chapter 9
     log,
     get numWorkers() {
       return state.config.workers;
@@ -80,11 +125,22 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
     // >>> chapter 6
     hook('nworkers_changed', settings.workers, null); // gunicorn: when the arbiter is set up
     // <<< chapter 6
+    /* >>> chapters 5-8
     if (settings.pidfile) writePidfile(settings.pidfile);
+    <<< chapters 5-8 */
+    // >>> chapter 9
+    if (pidfileName()) writePidfile(pidfileName()!);
+    // <<< chapter 9
     // >>> chapter 6
     hook('on_starting');
     // <<< chapter 6
+    /* >>> chapters 5-8
     listeners = settings.bind.map((b) => bind(parseAddress(b), { umask: settings.umask }));
+    <<< chapters 5-8 */
+    // >>> chapter 9
+    // Started by USR2: the old master's sockets, not new ones (the addresses are already taken).
+    listeners = takeOver() ?? settings.bind.map((b) => bind(parseAddress(b), { umask: settings.umask }));
+    // <<< chapter 9
     // >>> chapter 6
     // when_ready below runs once the listening lines are logged.
     // <<< chapter 6
@@ -92,16 +148,31 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
     // >>> chapter 6
     if (err instanceof HookError) {
       log.error(err.message);
+      /* >>> chapters 6-8
       if (settings.pidfile) removePidfile(settings.pidfile);
+      <<< chapters 6-8 */
+      // >>> chapter 9
+      if (pidfileName()) removePidfile(pidfileName()!);
+      // <<< chapter 9
       return 1;
     }
     // <<< chapter 6
     if (!(err instanceof PidfileError || err instanceof BindError || err instanceof AddressError)) throw err;
     log.error(`${(err as Error).message}`);
+    /* >>> chapters 5-8
     if (settings.pidfile) removePidfile(settings.pidfile);
+    <<< chapters 5-8 */
+    // >>> chapter 9
+    if (pidfileName()) removePidfile(pidfileName()!);
+    // <<< chapter 9
     return 1;
   }
+  /* >>> chapters 5-8
   process.title = `prefork: master [${procName}]`;
+  <<< chapters 5-8 */
+  // >>> chapter 9
+  process.title = `prefork: master [${procName()}]`;
+  // <<< chapter 9
   log.info(`Listening at: ${listeners.map((l) => l.name).join(',')} (${process.pid})`);
   log.info(`Using worker: ${settings.worker_class}`);
   // >>> chapter 6
@@ -110,7 +181,12 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
   } catch (err) {
     log.error((err as Error).message);
     closeListeners(listeners);
+    /* >>> chapters 5-8
     if (settings.pidfile) removePidfile(settings.pidfile);
+    <<< chapters 5-8 */
+    // >>> chapter 9
+    if (pidfileName()) removePidfile(pidfileName()!);
+    // <<< chapter 9
     return 1;
   }
   // <<< chapter 6
@@ -118,9 +194,21 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
   const entry = await workerEntry(settings.app!, cwd, (why) => log.warning(`Workers will load the app through the TypeScript loader (slower, more memory): bundling failed: ${why}`));
   <<< chapters 5-5 */
   // >>> chapter 6
+  /* >>> chapters 6-8
   const configFile = settings.config && existsSync(settings.config) ? settings.config : null;
   const entry = await workerEntry(settings.app!, cwd, (why) => log.warning(`Workers will load the app through the TypeScript loader (slower, more memory): bundling failed: ${why}`), configFile);
+  <<< chapters 6-8 */
   // <<< chapter 6
+  // >>> chapter 9
+  // What workers run: the settings, the config file they import, and the app's entry, per version.
+  const build = async (next: Settings): Promise<{ settings: Settings; configFile: string | null; entry: WorkerEntry }> => {
+    const file = next.config && existsSync(next.config) ? next.config : null;
+    const built = await workerEntry(next.app!, cwd, (why) => log.warning(`Workers will load the app through the TypeScript loader (slower, more memory): bundling failed: ${why}`), file);
+    return { settings: next, configFile: file, entry: built };
+  };
+  const versions = new Map([[0, await build(settings)]]);
+  let { configFile, entry } = versions.get(0)!;
+  // <<< chapter 9
   // #endregion startup
 
   /* >>> chapters 5-5
@@ -175,16 +263,29 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
       // #endregion reopen-logs
       // <<< chapter 7
       case 'close-listeners':
+        /* >>> chapters 5-8
         closeListeners(listeners);
+        <<< chapters 5-8 */
+        // >>> chapter 9
+        closeListeners(listeners, effect.unlink);
+        // <<< chapter 9
         listeners = [];
         break;
       // >>> chapter 6
       case 'release':
+        /* >>> chapters 6-8
         if (settings.pidfile) removePidfile(settings.pidfile);
+        <<< chapters 6-8 */
+        // >>> chapter 9
+        if (pidfileName()) removePidfile(pidfileName()!);
+        // <<< chapter 9
         break;
       case 'hook':
         try {
           if (effect.name === 'child_exit') hook('child_exit', effect.worker);
+          // >>> chapter 9
+          else if (effect.name === 'nworkers_changed') hook('nworkers_changed', ...effect.args);
+          // <<< chapter 9
           else hook(effect.name);
         } catch (err) {
           // gunicorn: an exception in child_exit ends the main loop; one in on_exit only goes to the log.
@@ -193,6 +294,27 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
         }
         break;
       // <<< chapter 6
+      // >>> chapter 9
+      // #region perform-reload
+      case 'reload':
+        void reload(effect.seq);
+        break;
+      case 'use-version':
+        ({ settings, configFile, entry } = versions.get(effect.version)!);
+        break;
+      // #endregion perform-reload
+      case 'reexec':
+        reexec();
+        break;
+      case 'promote':
+        // The old master removed its pid file on the way out; this one takes the plain name.
+        if (settings.pidfile) {
+          writePidfile(settings.pidfile);
+          removePidfile(`${settings.pidfile}.2`);
+        }
+        process.title = `prefork: master [${procName()}]`;
+        break;
+      // <<< chapter 9
       case 'exit':
         clearInterval(ticker);
         for (const s of SIGNALS) {
@@ -201,7 +323,12 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
           // <<< chapter 7
           process.removeAllListeners(s);
         }
+        /* >>> chapters 5-8
         if (settings.pidfile) removePidfile(settings.pidfile);
+        <<< chapters 5-8 */
+        // >>> chapter 9
+        if (pidfileName()) removePidfile(pidfileName()!);
+        // <<< chapter 9
         resolveExit(effect.code);
         break;
     }
@@ -220,7 +347,12 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
       backlog: settings.backlog,
       listeners: listeners.length,
       multiprocess: settings.workers > 1,
+      /* >>> chapters 5-8
       procName,
+      <<< chapters 5-8 */
+      // >>> chapter 9
+      procName: procName(),
+      // <<< chapter 9
       age,
       maxRequests,
       logLevel: settings.loglevel,
@@ -258,10 +390,67 @@ export async function runMaster({ settings, log, cwd = process.cwd() }: MasterOp
     });
     if (child.pid !== undefined) dispatch({ type: 'spawned', age, pid: child.pid });
   };
+  // >>> chapter 9
+
+  // #region reload
+  /** HUP: the settings and the app, read and built again; the core decides the rest. */
+  const reload = async (seq: number): Promise<void> => {
+    try {
+      const next = reloadSettings ? await reloadSettings() : settings;
+      if (next.bind.join(',') !== settings.bind.join(',')) log.warning(`bind changed (${settings.bind.join(',')} -> ${next.bind.join(',')}): the sockets stay as they are until a restart or USR2`);
+      const version = Math.max(...versions.keys()) + 1;
+      versions.set(version, await build({ ...next, bind: settings.bind }));
+      dispatch({ type: 'reloaded', seq, version, config: arbiterConfig(next) });
+    } catch (err) {
+      dispatch({ type: 'reload-failed', seq, message: err instanceof Error ? err.message : String(err) });
+    }
+  };
+  // #endregion reload
+
+  // #region usr2
+  /** USR2: pre_exec, then a new master on our sockets; it tells us when it is gone. */
+  const reexec = (): void => {
+    try {
+      hook('pre_exec');
+    } catch (err) {
+      log.error(`pre_exec failed, no new master started: ${(err as Error).message}`);
+      return;
+    }
+    const child = startNewMaster(listeners, cwd);
+    child.on('error', (err) => log.error(`Cannot start a new master: ${err.message}`));
+    if (child.pid === undefined) return;
+    const pid = child.pid;
+    child.on('exit', () => dispatch({ type: 'reexec-exited', pid }));
+    dispatch({ type: 'reexeced', pid });
+  };
+  // #endregion usr2
+  // <<< chapter 9
 
   for (const s of SIGNALS) process.on(s, () => dispatch({ type: 'signal', signal: s }));
+  /* >>> chapters 5-8
   const ticker = setInterval(() => dispatch({ type: 'tick' }), 250);
+  <<< chapters 5-8 */
+  // >>> chapter 9
+  const ticker = setInterval(() => {
+    // A master started by USR2 is promoted when the master that started it has gone (we are reparented).
+    if (state.parentPid !== null && process.ppid !== state.parentPid) dispatch({ type: 'promoted' });
+    dispatch({ type: 'tick' });
+  }, 250);
+  // <<< chapter 9
   dispatch({ type: 'start' });
   return exited;
 }
 // #endregion run
+// >>> chapter 9
+
+/** The settings the core decides with. */
+function arbiterConfig(settings: Settings): ArbiterConfig {
+  return {
+    workers: settings.workers,
+    gracefulTimeout: settings.graceful_timeout,
+    maxRequests: settings.max_requests,
+    maxRequestsJitter: settings.max_requests_jitter,
+    timeout: settings.timeout,
+  };
+}
+// <<< chapter 9

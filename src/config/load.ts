@@ -2,6 +2,9 @@
 // Where settings come from, lowest to highest: defaults < config file < PREFORK_CMD_ARGS < command line.
 // (gunicorn's order, with GUNICORN_CMD_ARGS.) A list setting given at a higher level replaces the list.
 import { existsSync } from 'node:fs';
+// >>> chapter 9
+import { createRequire } from 'node:module';
+// <<< chapter 9
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { byFlag, byName, ConfigError, convert, defaults, SETTINGS, type Settings } from './settings.ts';
@@ -94,7 +97,13 @@ export interface Loaded {
 }
 
 // #region load
+/* >>> chapters 5-8
 export async function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<Loaded> {
+<<< chapters 5-8 */
+// >>> chapter 9
+/** `fresh`: import the config file anew (HUP), not the copy Node cached the first time. */
+export async function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.env, cwd = process.cwd(), opts: { fresh?: boolean } = {}): Promise<Loaded> {
+// <<< chapter 9
   const cli = parseCommandLine(argv);
   const fromEnv = parseCommandLine(shellSplit(env.PREFORK_CMD_ARGS ?? ''), 'PREFORK_CMD_ARGS');
   const settings = defaults(env);
@@ -104,7 +113,12 @@ export async function loadSettings(argv: string[], env: NodeJS.ProcessEnv = proc
   const configFile = named !== undefined ? resolve(cwd, named) : existsSync(resolve(cwd, settings.config)) ? resolve(cwd, settings.config) : null;
   if (configFile) {
     if (!existsSync(configFile)) throw new ConfigError(`The config file ${configFile} does not exist.`);
+    /* >>> chapters 5-8
     const fromFile = await readConfigFile(configFile);
+    <<< chapters 5-8 */
+    // >>> chapter 9
+    const fromFile = await readConfigFile(configFile, opts.fresh ?? false);
+    // <<< chapter 9
     for (const [key, value] of Object.entries(fromFile)) {
       const setting = byName.get(key);
       if (setting) settings[key] = convert(setting, value, `the config file ${configFile}`);
@@ -124,10 +138,24 @@ export async function loadSettings(argv: string[], env: NodeJS.ProcessEnv = proc
 // #endregion load
 
 /** A config file's exports: the named ones, over the keys of a default-exported plain object. */
+/* >>> chapters 5-8
 async function readConfigFile(file: string): Promise<Record<string, unknown>> {
+<<< chapters 5-8 */
+// >>> chapter 9
+let imports = 0;
+async function readConfigFile(file: string, fresh: boolean): Promise<Record<string, unknown>> {
+// <<< chapter 9
   let mod: Record<string, unknown>;
   try {
+    /* >>> chapters 5-8
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    <<< chapters 5-8 */
+    // >>> chapter 9
+    // A new URL is a new ES module for Node's loader; a config file loaded as CommonJS (a package
+    // without "type": "module") is cached by file name instead. The files it imports stay cached: a limit.
+    if (fresh) delete createRequire(import.meta.url).cache[file];
+    mod = (await import(`${pathToFileURL(file).href}${fresh ? `?reload=${++imports}` : ''}`)) as Record<string, unknown>;
+    // <<< chapter 9
   } catch (err) {
     throw new ConfigError(`Failed to read config file ${file}:\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   }

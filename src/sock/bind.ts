@@ -19,6 +19,10 @@ import { formatAddress, type Address } from './address.ts';
 export interface RawHandle {
   close(cb?: () => void): void;
   getsockname?(out: Record<string, unknown>): number;
+  // >>> chapter 9
+  /** The file descriptor (Unix), to pass the socket to a new master (USR2). */
+  readonly fd?: number;
+  // <<< chapter 9
 }
 
 declare module 'node:net' {

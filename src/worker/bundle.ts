@@ -59,9 +59,18 @@ async function bundle(appFile: string, configFile: string | null): Promise<strin
   // >>> chapter 6
   const name = createHash('sha256').update(`${workerMain}\0${appFile}\0${configFile}`).digest('hex').slice(0, 12);
   // <<< chapter 6
+  /* >>> chapters 5-8
   const outfile = join(outdir, `worker-${name}.mjs`);
+  <<< chapters 5-8 */
   // esbuild runs a helper process; stop it once the bundle is written, so the master does not keep it.
+  /* >>> chapters 5-8
   await esbuild.build({
+  <<< chapters 5-8 */
+  // >>> chapter 9
+  // The file name carries a hash of the content: a reload (HUP) that changed the app writes a new file
+  // and leaves the old one to the workers still running it, or to go back to if the new app fails.
+  const result = await esbuild.build({
+  // <<< chapter 9
     stdin: {
       // A dynamic import, so that an app that throws while loading is reported by the worker (exit 3).
       /* >>> chapters 5-5
@@ -78,11 +87,25 @@ async function bundle(appFile: string, configFile: string | null): Promise<strin
     format: 'esm',
     target: 'node20',
     packages: 'external',
+    /* >>> chapters 5-8
     outfile,
+    <<< chapters 5-8 */
+    // >>> chapter 9
+    outdir,
+    entryNames: `worker-${name}-[hash]`,
+    outExtension: { '.js': '.mjs' },
+    metafile: true,
+    // <<< chapter 9
     sourcemap: 'linked',
     logLevel: 'silent',
   }).finally(() => esbuild.stop());
+  /* >>> chapters 5-8
   return outfile;
+  <<< chapters 5-8 */
+  // >>> chapter 9
+  const outfile = Object.keys(result.metafile.outputs).find((f) => f.endsWith('.mjs'))!;
+  return resolve(outfile);
+  // <<< chapter 9
 }
 // #endregion bundle
 
