@@ -256,7 +256,33 @@ export const chapters: Chapter[] = [
       },
     ],
   },
-  planned(9, '09-signals', 'Signals'),
+  {
+    number: 9,
+    slug: '09-signals',
+    title: 'Signals',
+    stage: true,
+    exercises: [
+      {
+        id: '9.1',
+        name: 'signals',
+        title: 'Map a signal to what the master does',
+        seam: 'src/arbiter/signals.ts',
+        hint:
+          'First the stopping case: INT and QUIT quicken, USR1 still reopens logs, anything else is ignored. Then a switch: ' +
+          'HUP reload, TERM graceful stop, INT/QUIT quick stop, TTIN workers + 1, TTOU workers - 1 unless that would go below 1, ' +
+          'USR1 reopen-logs, USR2 reexec unless a child or a parent master exists, WINCH scale to 0 unless on a terminal.',
+      },
+      {
+        id: '9.2',
+        name: 'rollout',
+        title: 'Decide which old workers a reload retires now',
+        seam: 'src/arbiter/rollout.ts',
+        hint:
+          'Old = age <= boundary, sorted oldest first; ready = new workers (age > boundary) that booted. Keep max(0, target - ready) ' +
+          'old workers and retire the rest, oldest first; skip a worker whose pid is still null.',
+      },
+    ],
+  },
   planned(10, '10-production', 'Production'),
 ];
 

@@ -160,7 +160,8 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
   };
   // #endregion worker-exit
   // #region worker-signals
-  // TERM: finish what is in flight, then exit. INT and QUIT: exit now. (Chapter 9 adds the rest.)
+  // TERM: finish what is in flight, then exit. INT and QUIT: exit now. (HUP and USR2 keep their default
+  // action and kill a worker, as in gunicorn: the master replaces it.)
   /* >>> chapters 4-5
   process.on('SIGTERM', () => void loop.stop().then(() => exit(0)));
   process.on('SIGINT', () => exit(0));

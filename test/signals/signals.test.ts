@@ -1,0 +1,164 @@
+// @chapter 9
+// The master's signals against a real server, under a steady stream of requests: nothing is lost.
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { processAlive, waitFor } from '../helpers.ts';
+import { get, killAll, startPrefork, type Server } from '../arbiter/server.ts';
+import { load } from './load.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'prefork-signals-'));
+afterEach(killAll);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let n = 0;
+/** The versioned app, copied into a fresh folder so that a test can edit it; returns its path. */
+function appCopy(): string {
+  const file = join(mkdtempSync(join(root, 'case-')), 'app.ts');
+  copyFileSync(join(import.meta.dirname, 'fixtures', 'versioned-app.ts'), file);
+  return file;
+}
+const setVersion = (file: string, version: string): void => writeFileSync(file, readFileSync(file, 'utf8').replace(/const VERSION = '[^']*';/, `const VERSION = '${version}';`));
+const count = (server: Server, re: RegExp): number => server.log().split('\n').filter((l) => re.test(l)).length;
+const signal = (server: Server, name: NodeJS.Signals): boolean => process.kill(server.master.pid!, name);
+
+describe('signals under load: no request fails', () => {
+  it('TTIN adds a worker, TTOU retires the oldest', async () => {
+    const server = await startPrefork([appCopy() + ':app', '-w', '2', '-b', '127.0.0.1:0'], { workers: 2 });
+    const stream = load(server.url);
+    signal(server, 'SIGTTIN');
+    await waitFor(() => server.workerPids().length === 3, 15_000, 'a third worker');
+    const [first, second, added] = server.workerPids();
+    signal(server, 'SIGTTOU');
+    await waitFor(() => count(server, /Worker exiting/) === 1, 15_000, 'a worker to exit');
+    // One of the first two (their boot lines may come in either order), never the one TTIN added.
+    const gone = Number(/Worker exiting \(pid: (\d+)\)/.exec(server.log())![1]);
+    expect([first, second]).toContain(gone);
+    expect(processAlive(added!)).toBe(true);
+    await waitFor(() => stream.result.ok > 50, 15_000, 'some requests served after TTOU');
+    const result = await stream.stop();
+    expect(result.failed, result.errors.join('\n')).toBe(0);
+  });
+
+  it('HUP: the new app version takes over, old workers leave only after new ones booted', async () => {
+    const app = appCopy();
+    const server = await startPrefork([`${app}:app`, '-w', '2', '-b', '127.0.0.1:0'], { workers: 2 });
+    const old = server.workerPids();
+    const stream = load(server.url);
+    await waitFor(() => stream.result.ok > 20, 15_000, 'requests before HUP');
+    setVersion(app, 'v2');
+    signal(server, 'SIGHUP');
+    await waitFor(() => old.every((pid) => !processAlive(pid)), 20_000, 'the old workers to exit');
+    const seen = stream.result.versions.length;
+    await waitFor(() => stream.result.versions.length > seen + 20, 15_000, 'requests after HUP');
+    const result = await stream.stop();
+    expect(result.failed, result.errors.join('\n')).toBe(0);
+    expect(result.versions.slice(seen)).not.toContain('v1');
+    // Every old worker exited after the first new one booted.
+    const log = server.log();
+    const firstNewBoot = log.indexOf(`Booting worker with pid: ${server.workerPids()[2]}`);
+    for (const pid of old) expect(log.indexOf(`Worker exiting (pid: ${pid})`)).toBeGreaterThan(firstNewBoot);
+  });
+
+  it('HUP with a broken app: the new workers fail, the old ones keep serving, and the master says why', async () => {
+    const app = appCopy();
+    const server = await startPrefork([`${app}:app`, '-w', '2', '-b', '127.0.0.1:0'], { workers: 2 });
+    const old = server.workerPids();
+    const stream = load(server.url);
+    writeFileSync(app, `throw new Error('broken on purpose');\n${readFileSync(app, 'utf8')}`);
+    signal(server, 'SIGHUP');
+    await waitFor(() => /Reload failed, going back to the previous configuration/.test(server.log()), 20_000, 'the rollback');
+    const seen = stream.result.ok;
+    await waitFor(() => stream.result.ok > seen + 20, 15_000, 'requests after the rollback');
+    const result = await stream.stop();
+    expect(result.failed, result.errors.join('\n')).toBe(0);
+    expect(old.every(processAlive)).toBe(true);
+    expect(server.master.exitCode).toBeNull();
+    // Fixed, a HUP goes through.
+    writeFileSync(app, readFileSync(app, 'utf8').replace("throw new Error('broken on purpose');\n", '').replace("'v1'", "'v3'"));
+    signal(server, 'SIGHUP');
+    await waitFor(async () => (await get(server.url)).text.startsWith('v3'), 20_000, 'the fixed app to answer');
+  });
+
+  it('a worker reaching max_requests is replaced', async () => {
+    const server = await startPrefork([appCopy() + ':app', '-w', '2', '--max-requests', '40', '--max-requests-jitter', '10', '-b', '127.0.0.1:0'], { workers: 2 });
+    const stream = load(server.url);
+    await waitFor(() => server.workerPids().length >= 5, 30_000, 'three replacements');
+    const result = await stream.stop();
+    expect(result.failed, result.errors.join('\n')).toBe(0);
+    expect(count(server, /Autorestarting worker after current request/)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('kill -9 of a sync worker: only the request it was serving can fail', async () => {
+    const server = await startPrefork([appCopy() + ':app', '-w', '2', '-b', '127.0.0.1:0'], { workers: 2 });
+    const stream = load(server.url);
+    await waitFor(() => stream.result.ok > 20, 15_000, 'requests before the kill');
+    process.kill(server.workerPids()[0]!, 'SIGKILL');
+    await waitFor(() => server.workerPids().length === 3, 15_000, 'a replacement');
+    const seen = stream.result.ok;
+    await waitFor(() => stream.result.ok > seen + 20, 15_000, 'requests after the kill');
+    const result = await stream.stop();
+    // A sync worker holds one request at a time; waiting connections are in the kernel's backlog.
+    expect(result.failed, result.errors.join('\n')).toBeLessThanOrEqual(1);
+  });
+
+  it('USR2, then TERM to the old master: the new master takes over the sockets and the pid file', async () => {
+    const pidfile = join(root, `usr2-${++n}.pid`);
+    const server = await startPrefork([appCopy() + ':app', '-w', '2', '-p', pidfile, '-b', '127.0.0.1:0'], { workers: 2 });
+    const stream = load(server.url);
+    signal(server, 'SIGUSR2');
+    await waitFor(() => existsSync(`${pidfile}.2`) && server.workerPids().length === 4, 20_000, 'the new master and its workers');
+    const child = Number(readFileSync(`${pidfile}.2`, 'utf8'));
+    expect(child).not.toBe(server.master.pid);
+    expect(Number(readFileSync(pidfile, 'utf8'))).toBe(server.master.pid);
+    signal(server, 'SIGUSR2');
+    await waitFor(() => /USR2 signal ignored\. Child exists\./.test(server.log()), 5000, 'the second USR2 to be refused');
+    signal(server, 'SIGTERM');
+    expect(await server.exited).toBe(0);
+    await waitFor(() => /Master has been promoted\./.test(server.log()) && !existsSync(`${pidfile}.2`), 10_000, 'the promotion');
+    expect(Number(readFileSync(pidfile, 'utf8'))).toBe(child);
+    const seen = stream.result.ok;
+    await waitFor(() => stream.result.ok > seen + 20, 15_000, 'requests served by the new master alone');
+    const result = await stream.stop();
+    expect(result.failed, result.errors.join('\n')).toBe(0);
+    process.kill(child, 'SIGTERM');
+    await waitFor(() => !processAlive(child), 15_000, 'the new master to stop');
+  });
+});
+
+describe('stopping', () => {
+  it('TERM lets an in-flight 2 s request finish, then exits 0', async () => {
+    const server = await startPrefork([appCopy() + ':app', '-w', '2', '-b', '127.0.0.1:0'], { workers: 2 });
+    const slow = get(`${server.url}/sleep?ms=2000`);
+    await waitFor(() => /sleeping in \d+/.test(server.log()), 10_000, 'the request to reach a worker');
+    signal(server, 'SIGTERM');
+    const res = await slow;
+    expect(res.status).toBe(200);
+    expect(await server.exited).toBe(0);
+  });
+
+  it('a retiring worker still busy after graceful_timeout is killed', async () => {
+    const server = await startPrefork([appCopy() + ':app', '-w', '2', '--graceful-timeout', '1', '-b', '127.0.0.1:0'], { workers: 2 });
+    // Both sync workers busy for 20 s; HUP retires them once the new ones boot.
+    const busy = [get(`${server.url}/sleep?ms=20000`).catch(() => 'cut off'), get(`${server.url}/sleep?ms=20000`).catch(() => 'cut off')];
+    await waitFor(() => count(server, /sleeping in/) === 2, 10_000, 'both workers to be busy');
+    signal(server, 'SIGHUP');
+    await waitFor(() => count(server, /still running 1 s after SIGTERM \(graceful_timeout\): SIGKILL/) === 2, 15_000, 'both old workers to be killed');
+    expect(await Promise.all(busy)).toEqual(['cut off', 'cut off']);
+    await waitFor(() => count(server, /was sent SIGKILL after graceful_timeout/) === 2, 5000, 'the kills to be reaped');
+    expect((await get(server.url)).status).toBe(200);
+  });
+
+  it('WINCH stops the workers and keeps the master; TTIN brings one back', async () => {
+    const server = await startPrefork([appCopy() + ':app', '-w', '2', '-b', '127.0.0.1:0'], { workers: 2 });
+    const old = server.workerPids();
+    signal(server, 'SIGWINCH');
+    await waitFor(() => old.every((pid) => !processAlive(pid)), 15_000, 'the workers to stop');
+    expect(server.log()).toMatch(/graceful stop of workers/);
+    expect(server.master.exitCode).toBeNull();
+    signal(server, 'SIGTTIN');
+    await waitFor(() => server.workerPids().length === 3, 15_000, 'a new worker');
+    await waitFor(async () => (await get(server.url).catch(() => ({ status: 0 }))).status === 200, 10_000, 'an answer');
+  });
+});
