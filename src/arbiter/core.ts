@@ -294,9 +294,9 @@ export function step(state: ArbiterState, event: ArbiterEvent, deps: Deps): { st
       break;
   }
   // >>> chapter 9
-  // A reload is over once the last old worker has exited.
+  // A reload is over once every new worker has booted and the last old one has exited.
   const rollout = s.rollout;
-  if (rollout && !s.workers.some((w) => w.age <= rollout.boundary)) s.rollout = null;
+  if (rollout && s.workers.every((w) => w.age > rollout.boundary && (w.booted || w.retiring))) s.rollout = null;
   // <<< chapter 9
   if (s.phase === 'stopping' && s.workers.length === 0) finish(s, effects);
   return { state: s, effects };

@@ -212,12 +212,12 @@ function hooks(): Setting[] {
     hook('post_worker_init', 'worker', ['worker'], 'The worker loaded the app and is about to serve.', 'Runs in the worker.'),
     hook('worker_int', 'worker', ['worker'], 'The worker got INT or QUIT and is about to exit.', 'Runs in the worker.'),
     hook('worker_abort', 'worker', ['worker'], 'The worker got ABRT (a timeout, chapter 8) and is about to exit.', 'Runs in the worker.'),
-    hook('pre_exec', 'master', ['server'], 'Before a new master is started by USR2.', 'Runs in the master (chapter 9).'),
+    hook('pre_exec', 'master', ['server'], 'Before a new master is started by USR2.', 'Runs in the old master, just before it starts the new one (gunicorn runs it in the forked child; Node cannot fork: chapter 9).'),
     hook('pre_request', 'worker', ['worker', 'req'], 'Before the app is called for a request.', 'Runs in the worker.'),
     hook('post_request', 'worker', ['worker', 'req', 'environ', 'resp'], 'After a request, whatever happened.', 'Runs in the worker, even when the app or pre_request failed.'),
     hook('child_exit', 'master', ['server', 'worker'], 'A worker process has exited.', 'Runs in the master, after the worker was reaped.'),
     hook('worker_exit', 'worker', ['server', 'worker'], 'A worker is exiting.', 'Runs in the worker, after "Worker exiting".'),
-    hook('nworkers_changed', 'master', ['server', 'newValue', 'oldValue'], 'The number of workers was set or changed.', 'Runs in the master at start (oldValue null) and on TTIN, TTOU and HUP.'),
+    hook('nworkers_changed', 'master', ['server', 'newValue', 'oldValue'], 'The number of workers was set or changed.', 'Runs in the master at start (oldValue null), on TTIN, TTOU, WINCH (newValue 0) and HUP, and when a failed reload goes back.'),
     hook('on_exit', 'master', ['server'], 'The master is about to exit.', 'Runs in the master after "Shutting down" and the pid file removal.'),
   ];
 }

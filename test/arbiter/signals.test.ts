@@ -158,6 +158,22 @@ describe('HUP', () => {
     expect(m.state.stop?.exitCode).toBe(3);
   });
 
+  it('until every new worker has booted, a failure still goes back, even if the old workers are gone', () => {
+    const m = master();
+    m.feed({ type: 'start' });
+    m.boot(100, 101);
+    m.feed(sig('SIGHUP'), reloaded(1));
+    // The old workers leave on their own (max_requests, a crash): they are not replaced meanwhile.
+    expect(of([...m.exit(100), ...m.exit(101)], 'spawn')).toEqual([]);
+    expect(m.state.rollout).not.toBeNull();
+    m.boot(102);
+    const out = m.exit(103, 3);
+    expect(of(out, 'exit')).toEqual([]);
+    expect(of(out, 'use-version')).toEqual([{ type: 'use-version', version: 0 }]);
+    expect(terms(out)).toEqual([102]);
+    expect(of(out, 'spawn')).toHaveLength(2); // the previous configuration's workers
+  });
+
   it('a failed read of the configuration changes nothing', () => {
     const m = master();
     m.feed({ type: 'start' });
