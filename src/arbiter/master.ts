@@ -299,9 +299,12 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
       case 'reload':
         void reload(effect.seq);
         break;
-      case 'use-version':
+      case 'use-version': {
+        const before = pidfileName();
         ({ settings, configFile, entry } = versions.get(effect.version)!);
+        movePidfile(before, pidfileName());
         break;
+      }
       // #endregion perform-reload
       case 'reexec':
         reexec();
@@ -397,7 +400,7 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
   const reload = async (seq: number): Promise<void> => {
     try {
       const next = reloadSettings ? await reloadSettings() : settings;
-      if (next.bind.join(',') !== settings.bind.join(',')) log.warning(`bind changed (${settings.bind.join(',')} -> ${next.bind.join(',')}): the sockets stay as they are until a restart or USR2`);
+      if (next.bind.join(',') !== settings.bind.join(',')) log.warning(`bind changed (${settings.bind.join(',')} -> ${next.bind.join(',')}): the sockets stay as they are until a restart (a USR2 master inherits them too)`);
       const version = Math.max(...versions.keys()) + 1;
       versions.set(version, await build({ ...next, bind: settings.bind }));
       dispatch({ type: 'reloaded', seq, version, config: arbiterConfig(next) });
@@ -406,6 +409,17 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
     }
   };
   // #endregion reload
+
+  /** A reload that names another pid file: gunicorn writes the new one and removes the old one. */
+  const movePidfile = (before: string | null, after: string | null): void => {
+    if (before === after) return;
+    try {
+      if (after) writePidfile(after);
+      if (before) removePidfile(before);
+    } catch (err) {
+      log.error(`Cannot write the pid file ${after}: ${(err as Error).message}; keeping ${before ?? 'none'}`);
+    }
+  };
 
   // #region usr2
   /** USR2: pre_exec, then a new master on our sockets; it tells us when it is gone. */

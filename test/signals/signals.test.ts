@@ -81,6 +81,20 @@ describe('signals under load: no request fails', () => {
     await waitFor(async () => (await get(server.url)).text.startsWith('v3'), 20_000, 'the fixed app to answer');
   });
 
+  it('HUP reads the config file again: a new worker count and a new pid file apply', async () => {
+    const app = appCopy();
+    const config = join(app, '..', 'prefork.config.ts');
+    const [first, second] = [join(app, '..', 'first.pid'), join(app, '..', 'second.pid')];
+    writeFileSync(config, `export const workers = 2;\nexport const pidfile = ${JSON.stringify(first)};\n`);
+    const server = await startPrefork([`${app}:app`, '-c', config, '-b', '127.0.0.1:0'], { workers: 2 });
+    expect(Number(readFileSync(first, 'utf8'))).toBe(server.master.pid);
+    writeFileSync(config, `export const workers = 3;\nexport const pidfile = ${JSON.stringify(second)};\n`);
+    signal(server, 'SIGHUP');
+    await waitFor(() => server.workerPids().length === 5 && count(server, /Worker exiting/) === 2, 20_000, 'three new workers, two old ones gone');
+    expect(existsSync(first)).toBe(false);
+    expect(Number(readFileSync(second, 'utf8'))).toBe(server.master.pid);
+  });
+
   it('a worker reaching max_requests is replaced', async () => {
     const server = await startPrefork([appCopy() + ':app', '-w', '2', '--max-requests', '40', '--max-requests-jitter', '10', '-b', '127.0.0.1:0'], { workers: 2 });
     const stream = load(server.url);
