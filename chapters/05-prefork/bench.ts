@@ -10,129 +10,59 @@
 // stopped (the whole group) however this script ends. All servers are started first and stay up, idle,
 // while the others are measured: rows are measured in rounds (A, B, C, A, B, C, ...) so that a burst of
 // other work on the machine hits every row alike, and each row shows its median round.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
+//
+// BENCH_QUICK=1 npm run bench -- 5: one short round, to check that the script works; it prints the
+// tables and the JSON and leaves docs/data alone.
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import {
+  QUICK,
+  errorText,
+  finish,
+  fmt,
+  groupCpuMs,
+  gunicorn,
+  gunicornVersion,
+  helloApp,
+  machine,
+  measuredAt,
+  medianRound,
+  printTable,
+  pythonVersion,
+  ready,
+  reportBusy,
+  root,
+  round,
+  runWrk,
+  sleep,
+  start,
+  startAll,
+  startGunicorn,
+  startPrefork,
+  stop,
+  watch,
+  wrk,
+  wrkName,
+  writeData,
+  type Server,
+} from '../tools/bench-kit.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
 const dataDir = join(root, 'docs', 'data');
-const benchDir = join(here, 'bench');
-const cli = join(root, 'src', 'prefork.mjs');
-const wsgiApp = join(root, 'chapters', '02-contract', 'apps', 'hello.ts') + ':app';
+const benchDir = join(root, 'chapters', '05-prefork', 'bench');
 const fetchApp = join(root, 'chapters', '02-contract', 'apps', 'hello-fetch.ts') + ':default';
-const EXPECTED_BODY = 'Hello, world!\n';
 
 const WORKERS = 2;
 const CONNECTIONS = 50;
-const WARMUP_S = 2;
-const DURATION_S = 5;
-const ROUNDS = 3;
+const WARMUP_S = QUICK ? 1 : 2;
+const DURATION_S = QUICK ? 2 : 5;
+const ROUNDS = QUICK ? 1 : 3;
 
-// ---------------------------------------------------------------------------------------------------
-// Tools on this machine
-
-function which(cmd: string): string | null {
-  const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() || null : null;
-}
-const wrk = which('wrk');
-const gunicorn = which('gunicorn');
-const gunicornVersion = gunicorn ? spawnSync(gunicorn, ['--version'], { encoding: 'utf8' }).stdout.trim().replace(/^gunicorn \(version (.*)\)$/, 'gunicorn $1') : null;
-const tool = wrk ? `wrk ${spawnSync(wrk, ['-v'], { encoding: 'utf8' }).stdout.match(/wrk (\S+)/)?.[1] ?? ''}`.trim() : 'autocannon 9';
+const tool = wrkName ?? 'autocannon 9';
 const loadGenerator = `${tool}, ${wrk ? '1 thread, ' : 'in the benchmark process, '}${CONNECTIONS} connections, ${DURATION_S} s per round after a ${WARMUP_S} s warm-up, loopback`;
 
 // ---------------------------------------------------------------------------------------------------
-// Processes: every one in its own process group, killed as a group on any way out.
-
-const live = new Set<ChildProcess>();
-const killGroup = (child: ChildProcess, signal: NodeJS.Signals): void => {
-  try {
-    process.kill(-child.pid!, signal);
-  } catch {
-    // the group is gone already
-  }
-};
-process.on('exit', () => {
-  for (const child of live) killGroup(child, 'SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => process.exit(130));
-
-/** Starts a process in a process group of its own. stdin stays a pipe: servers that watch it stop when we die. */
-function start(cmd: string, args: string[], cwd = root): ChildProcess {
-  const child = spawn(cmd, args, { cwd, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-  child.on('error', () => {}); // reported through the exit / readiness checks
-  live.add(child);
-  child.on('exit', () => live.delete(child));
-  return child;
-}
-
-/** TERM to the whole group, then KILL after 5 s; resolves when the group leader has exited. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined) return;
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = once(child, 'exit');
-    killGroup(child, 'SIGTERM');
-    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
-  // Workers that outlived their master (they should not): the group still names them.
-  killGroup(child, 'SIGKILL');
-  live.delete(child);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------------------------------------------
 // Servers
-
-interface Server {
-  name: string;
-  child: ChildProcess;
-  url: string;
-  /** Worker pids, when the server tells them (prefork's log, cluster.mjs and source-worker.ts's JSON). */
-  workers: () => number[];
-  output: () => string;
-}
-
-/** Collects a child's stdout+stderr; resolves the first `match` found in it. */
-function watch(child: ChildProcess, what: string, match: (text: string) => string | null, seconds = 30): { text: () => string; found: Promise<string> } {
-  let text = '';
-  const found = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: not ready within ${seconds} s\n${text.slice(-2000)}`)), seconds * 1000);
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString('utf8');
-      const m = match(text);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited (${signal ?? `code ${code}`}) before it was ready\n${text.slice(-2000)}`));
-    });
-  });
-  found.catch(() => {});
-  return { text: () => text, found };
-}
-
-/** `prefork APP -w N -k CLASS -b 127.0.0.1:0`: the URL from its "Listening at:" line. */
-async function startPrefork(name: string, app: string, workerClass: 'sync' | 'async', workers = WORKERS): Promise<Server> {
-  const child = start(process.execPath, [cli, app, '-w', String(workers), '-k', workerClass, '-b', '127.0.0.1:0']);
-  const out = watch(child, name, (t) => /Listening at: (http:\/\/\S+)/.exec(t)?.[1] ?? null);
-  const url = await out.found;
-  const workerPids = (): number[] => [...out.text().matchAll(/Booting worker with pid: (\d+)/g)].map((m) => Number(m[1]));
-  return { name, child, url, workers: workerPids, output: out.text };
-}
 
 /** A server that prints {"url", "workers"} on one line when ready (cluster.mjs, source-worker.ts). */
 async function startJsonServer(name: string, cmd: string, args: string[]): Promise<Server> {
@@ -140,48 +70,6 @@ async function startJsonServer(name: string, cmd: string, args: string[]): Promi
   const out = watch(child, name, (t) => /^(\{"url":.*\})\r?\n/m.exec(t)?.[1] ?? null);
   const info = JSON.parse(await out.found) as { url: string; workers: number[] };
   return { name, child, url: info.url, workers: () => info.workers, output: out.text };
-}
-
-/** gunicorn -w N -b 127.0.0.1:0 hello_wsgi:app, from the bench folder; it logs the port it got. */
-async function startGunicorn(name: string): Promise<Server> {
-  const child = start(gunicorn!, ['-w', String(WORKERS), '-b', '127.0.0.1:0', 'hello_wsgi:app'], benchDir);
-  const out = watch(child, name, (t) => {
-    const url = /Listening at: (http:\/\/\S+)/.exec(t)?.[1];
-    return url && (t.match(/Booting worker with pid/g)?.length ?? 0) >= WORKERS ? url : null;
-  });
-  const url = await out.found;
-  const workerPids = (): number[] => [...out.text().matchAll(/Booting worker with pid: (\d+)/g)].map((m) => Number(m[1]));
-  return { name, child, url, workers: workerPids, output: out.text };
-}
-
-/** One GET on a fresh connection; the server must serve the hello page. */
-function fetchPage(url: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { agent: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => (res.statusCode === 200 && body === EXPECTED_BODY ? resolve() : reject(new Error(`${url} answered ${res.statusCode} ${JSON.stringify(body.slice(0, 200))}, not the hello page`))));
-    });
-    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within 5 s`)));
-    req.on('error', reject);
-  });
-}
-
-/** Waits until the server answers with the hello page (every worker may not have booted on "Listening"). */
-async function ready(server: Server): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      await fetchPage(`${server.url}/`);
-      // A few more, so that every worker is likely up (prefork workers boot in parallel).
-      for (let i = 0; i < 4; i++) await fetchPage(`${server.url}/`);
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(100);
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -198,32 +86,10 @@ interface Load {
   cpuUs?: number;
 }
 
-function runLoad(url: string, seconds: number, connections: number, close: boolean): Promise<Load> {
-  return wrk ? runWrk(url, seconds, connections, close) : runAutocannon(url, seconds, connections, close);
-}
-
-async function runWrk(url: string, seconds: number, connections: number, close: boolean): Promise<Load> {
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '10s', ...(close ? ['-H', 'Connection: close'] : []), `${url}/`];
-  const child = start(wrk!, args);
-  let text = '';
-  child.stdout!.on('data', (c: Buffer) => (text += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (text += c.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`wrk ${args.join(' ')} failed (code ${code}):\n${text}`);
-  const num = (re: RegExp): number => Number(re.exec(text)?.[1] ?? 0);
-  const ms = (p: string): number => {
-    const m = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(text);
-    if (!m) return NaN;
-    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
-  };
-  const m = /(\d+) requests in ([\d.]+)(ms|s|m)/.exec(text);
-  if (!m) throw new Error(`cannot read wrk's output:\n${text}`);
-  const requests = Number(m[1]);
-  const duration = Number(m[2]) * (m[3] === 'ms' ? 0.001 : m[3] === 'm' ? 60 : 1);
-  const non2xx = num(/Non-2xx or 3xx responses: (\d+)/);
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
-  const errors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
-  return { rps: (requests - non2xx) / duration, p50: ms('50'), p99: ms('99'), requests, non2xx, errors };
+async function runLoad(url: string, seconds: number, connections: number, close: boolean): Promise<Load> {
+  if (!wrk) return runAutocannon(url, seconds, connections, close);
+  const { rps, p50, p99, requests, errors: e } = await runWrk(url, seconds, connections, close);
+  return { rps, p50, p99, requests, non2xx: e.non2xx, errors: e.connect + e.read + e.write + e.timeout };
 }
 
 // autocannon ships no types: the part used here.
@@ -262,67 +128,13 @@ function percentile(sorted: number[], p: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Memory and the machine
+// Memory
 
 /** Resident memory in MB (ps -o rss, KiB). */
 function rssMb(pid: number): number {
   const r = spawnSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' });
   const kb = Number(r.stdout.trim());
   return r.status === 0 && kb > 0 ? kb / 1024 : NaN;
-}
-
-/**
- * CPU time (user + system, ms) used so far by every live process in a process group: a server's master
- * and workers. Linux only (NaN elsewhere). Divided by the requests served, it says what a request costs
- * the server whatever else the machine was doing, which requests/s alone cannot on a shared 2-core box.
- */
-const tick = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-function groupCpuMs(pgid: number): number {
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return NaN;
-  }
-  let ticks = 0;
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${e}/stat`, 'latin1');
-    } catch {
-      continue; // exited meanwhile
-    }
-    // After the command name (which may hold spaces and parentheses): state ppid pgrp ... utime(11) stime(12).
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
-  }
-  return (ticks * 1000) / tick;
-}
-
-async function cpuBusy(ms: number): Promise<number> {
-  const sum = (): { idle: number; total: number } =>
-    os.cpus().reduce((a, c) => ({ idle: a.idle + c.times.idle, total: a.total + Object.values(c.times).reduce((x, y) => x + y, 0) }), { idle: 0, total: 0 });
-  const before = sum();
-  await sleep(ms);
-  const after = sum();
-  return 100 * (1 - (after.idle - before.idle) / Math.max(1, after.total - before.total));
-}
-
-const cpus = os.cpus();
-const machine = `${cpus.length} cores (${cpus[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(os.totalmem() / 2 ** 30)} GB, ${os.type()} ${os.release()}, Node ${process.version}`;
-
-// ---------------------------------------------------------------------------------------------------
-// Formatting
-
-const fmt = (n: number): string => (!Number.isFinite(n) ? '-' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-const round = (n: number, digits = 2): number => (Number.isFinite(n) ? Number(n.toFixed(digits)) : 0);
-
-function printTable(title: string, head: string[], body: string[][]): void {
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((s, i) => (i === 0 ? s.padEnd(widths[i]!) : s.padStart(widths[i]!))).join('  ');
-  console.log(`\n${title}\n${line(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
-  for (const r of body) console.log(line(r));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -347,12 +159,11 @@ interface Target {
 
 const startedAt = Date.now();
 console.log(`Chapter 5 benchmark: prefork with ${WORKERS} workers vs node:cluster and gunicorn, on ${machine}`);
-console.log(`Load: ${loadGenerator}; ${ROUNDS} rounds, each row shows its median round.`);
+if (QUICK) console.log('BENCH_QUICK: one short round, to check the script; docs/data/bench-05-*.json are left unchanged.');
+console.log(`Load: ${loadGenerator}; ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}, each row shows its median round.`);
 if (!wrk) console.log('wrk is not installed: using autocannon for every row (apt-get install wrk for a faster load generator).');
 if (!gunicorn) console.log('gunicorn is not installed: its row is skipped (apt-get install gunicorn, or pip install gunicorn).');
-const busyBefore = await cpuBusy(1000);
-console.log(`CPU busy before starting: ${busyBefore.toFixed(0)}% (over 1 s, all cores)`);
-if (busyBefore > 25) console.log('WARNING: the machine is busy; expect lower, noisier numbers than on an idle machine.');
+const busyBefore = await reportBusy();
 
 const servers = new Map<string, Server>();
 const cases: Case[] = [
@@ -365,12 +176,6 @@ const cases: Case[] = [
   { key: 'cluster-close', name: 'node:cluster + node:http', server: 'cluster', close: true, what: 'for reference, with the client closing after each reply', rounds: [] },
 ];
 
-function pythonVersion(): string {
-  if (!gunicorn) return '?';
-  const shebang = /^#!\s*(\S+)/.exec(spawnSync('head', ['-1', gunicorn], { encoding: 'utf8' }).stdout)?.[1] ?? 'python3';
-  return spawnSync(shebang, ['--version'], { encoding: 'utf8' }).stdout.trim().replace(/^Python /, '') || '?';
-}
-
 const failures: string[] = [];
 const memory: { name: string; mb: number; note: string }[] = [];
 const afterLoad = new Map<string, number[]>();
@@ -378,21 +183,13 @@ const afterLoad = new Map<string, number[]>();
 try {
   // 1. Start every server, check that it serves the page, warm it up.
   const starters: [string, () => Promise<Server>][] = [
-    ['async', () => startPrefork('prefork async', wsgiApp, 'async')],
+    ['async', () => startPrefork('prefork async', helloApp, 'async', WORKERS)],
     ['cluster', () => startJsonServer('node:cluster', process.execPath, [join(benchDir, 'cluster.mjs'), String(WORKERS), '0'])],
-    ['fetch', () => startPrefork('prefork async, fetch', fetchApp, 'async')],
-    ['sync', () => startPrefork('prefork sync', wsgiApp, 'sync')],
-    ...(gunicorn ? [['gunicorn', () => startGunicorn('gunicorn')] as [string, () => Promise<Server>]] : []),
+    ['fetch', () => startPrefork('prefork async, fetch', fetchApp, 'async', WORKERS)],
+    ['sync', () => startPrefork('prefork sync', helloApp, 'sync', WORKERS)],
+    ...(gunicorn ? [['gunicorn', () => startGunicorn('gunicorn', benchDir, WORKERS)] as [string, () => Promise<Server>]] : []),
   ];
-  for (const [key, startOne] of starters) {
-    try {
-      const server = await startOne();
-      servers.set(key, server);
-      await ready(server);
-    } catch (err) {
-      failures.push(`starting ${key}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
+  await startAll(starters, servers, failures);
   const runnable = cases.filter((c) => !c.skipped && servers.has(c.server));
   for (const c of cases) if (!c.skipped && !servers.has(c.server)) c.skipped = 'its server did not start';
 
@@ -401,7 +198,7 @@ try {
     try {
       await runLoad(servers.get(c.server)!.url, WARMUP_S, CONNECTIONS, c.close);
     } catch (err) {
-      failures.push(`${c.name} (${c.close ? 'close' : 'keep-alive'}), warm-up: ${err instanceof Error ? err.message : String(err)}`);
+      failures.push(`${c.name} (${c.close ? 'close' : 'keep-alive'}), warm-up: ${errorText(err)}`);
     }
   }
 
@@ -417,7 +214,7 @@ try {
         c.rounds.push(l);
         line.push(`${c.key} ${fmt(l.rps)}`);
       } catch (err) {
-        failures.push(`${c.name} (${c.close ? 'close' : 'keep-alive'}), round ${r}: ${err instanceof Error ? err.message : String(err)}`);
+        failures.push(`${c.name} (${c.close ? 'close' : 'keep-alive'}), round ${r}: ${errorText(err)}`);
       }
     }
     console.log(`round ${r}/${ROUNDS} (req/s): ${line.join(', ')}`);
@@ -432,8 +229,8 @@ try {
 
 // 3. Memory: one worker each, after serving the same light load (2 s, 10 connections, keep-alive).
 const memoryCases: { name: string; note: string; start: () => Promise<Server>; load: boolean; master?: boolean }[] = [
-  { name: 'prefork worker, bundled (default)', note: 'worker + app compiled by esbuild into one .mjs, plain node', start: () => startPrefork('prefork -w 1', wsgiApp, 'async', 1), load: true, master: true },
-  { name: 'prefork worker on the sources, tsx loader', note: 'src/worker/start.ts with --import tsx (the fallback when bundling fails)', start: () => startJsonServer('source worker', process.execPath, ['--import', 'tsx', join(benchDir, 'source-worker.ts'), wsgiApp, 'async']), load: true },
+  { name: 'prefork worker, bundled (default)', note: 'worker + app compiled by esbuild into one .mjs, plain node', start: () => startPrefork('prefork -w 1', helloApp, 'async', 1), load: true, master: true },
+  { name: 'prefork worker on the sources, tsx loader', note: 'src/worker/start.ts with --import tsx (the fallback when bundling fails)', start: () => startJsonServer('source worker', process.execPath, ['--import', 'tsx', join(benchDir, 'source-worker.ts'), helloApp, 'async']), load: true },
   { name: 'node:cluster worker', note: 'cluster.mjs, node:http', start: () => startJsonServer('node:cluster -w 1', process.execPath, [join(benchDir, 'cluster.mjs'), '1', '0']), load: true },
   {
     name: 'bare node (setInterval)',
@@ -462,7 +259,7 @@ for (const m of memoryCases) {
     if (m.master) note += `; its master (tsx, esbuild, arbiter): ${fmt(rssMb(server.child.pid!))} MB`;
     memory.push({ name: m.name, mb, note });
   } catch (err) {
-    failures.push(`memory, ${m.name}: ${err instanceof Error ? err.message : String(err)}`);
+    failures.push(`memory, ${m.name}: ${errorText(err)}`);
   } finally {
     if (server) await stop(server.child);
   }
@@ -471,13 +268,9 @@ for (const m of memoryCases) {
 // ---------------------------------------------------------------------------------------------------
 // Results
 
-const measuredAt = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+const measured = measuredAt();
 const byKey = new Map(cases.map((c) => [c.key, c]));
-const median = (c: Case | undefined): Load | undefined => {
-  if (!c || c.rounds.length === 0) return undefined;
-  const sorted = [...c.rounds].sort((a, b) => a.rps - b.rps);
-  return sorted[Math.floor((sorted.length - 1) / 2)];
-};
+const median = (c: Case | undefined): Load | undefined => (c ? medianRound(c.rounds) : undefined);
 
 interface Table {
   file: string;
@@ -555,7 +348,7 @@ for (const t of tables) {
   }
   const data = {
     title: t.title,
-    measuredAt,
+    measuredAt: measured,
     machine,
     node: process.version,
     loadGenerator,
@@ -565,8 +358,7 @@ for (const t of tables) {
     ...(notes.length ? { notes } : {}),
     rows: rows.map(({ bad: _bad, ...row }) => row),
   };
-  writeFileSync(join(dataDir, t.file), `${JSON.stringify(data, null, 2)}\n`);
-  console.log(`wrote docs/data/${t.file}`);
+  writeData(join(dataDir, t.file), data);
 }
 
 // The memory table.
@@ -593,7 +385,7 @@ if (memory.length) {
   if (memory.length === memoryCases.length) {
     const data = {
       title: 'Resident memory of one worker serving hello.ts',
-      measuredAt,
+      measuredAt: measured,
       machine,
       node: process.version,
       metric: 'rssMb',
@@ -601,14 +393,9 @@ if (memory.length) {
       ...(bundled ? { target: targets[targets.length - 1] } : {}),
       rows,
     };
-    writeFileSync(join(dataDir, 'bench-05-memory.json'), `${JSON.stringify(data, null, 2)}\n`);
-    console.log('wrote docs/data/bench-05-memory.json');
+    writeData(join(dataDir, 'bench-05-memory.json'), data);
   } else console.log('bench-05-memory.json left unchanged: a row failed.');
 }
 
 console.log(`\nTargets: ${targets.map((t) => `${t.what} ${t.want}: ${t.got} ${t.met ? 'met' : 'MISSED'}`).join('; ') || 'none measured'}`);
-console.log(`Took ${((Date.now() - startedAt) / 1000).toFixed(0)} s.`);
-if (failures.length) {
-  for (const f of failures) console.error(`FAILED ${f}`);
-  process.exitCode = 1;
-}
+finish(startedAt, failures);

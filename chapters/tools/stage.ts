@@ -1,4 +1,5 @@
 // What every stage shares: its command-line flags, narration, the --once checklist, and a clean stop.
+import { once } from 'node:events';
 import { appendFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
@@ -162,14 +163,34 @@ export class ProcessGroups {
     child.once('exit', () => this.children.delete(child));
   }
 
-  killAll(): void {
-    for (const child of this.children) {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
+  /** Sends `signal` to the child's whole process group (nothing if the group is gone). */
+  signal(child: ChildProcess, signal: NodeJS.Signals): void {
+    try {
+      if (child.pid) process.kill(-child.pid, signal);
+    } catch {
+      // already gone
     }
+  }
+
+  /**
+   * TERM to the whole group, then KILL after `graceMs`; resolves when the group leader has exited, and
+   * then KILLs what is left of the group (workers that outlived their master: the group still names them).
+   */
+  async stop(child: ChildProcess, graceMs = 5000): Promise<void> {
+    if (child.pid === undefined) return;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, 'exit');
+      this.signal(child, 'SIGTERM');
+      const timer = setTimeout(() => this.signal(child, 'SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.signal(child, 'SIGKILL');
+    this.children.delete(child);
+  }
+
+  killAll(): void {
+    for (const child of this.children) this.signal(child, 'SIGKILL');
     this.children.clear();
   }
 }
