@@ -86,7 +86,8 @@ export function stopOnSignals(cleanup: () => Promise<void>): void {
     stopping = true;
     console.log(`\n${signal} received: stopping.`);
     cleanup().then(
-      () => process.exit(0),
+      // A scripted run (--once) that was interrupted did not show what it should: it fails.
+      () => process.exit(process.argv.includes('--once') ? 130 : 0),
       (err: unknown) => {
         console.error(err);
         process.exit(1);
@@ -156,11 +157,20 @@ export class ProcessGroups {
 
   constructor() {
     process.on('exit', () => this.killAll());
+    // Ctrl-C or TERM before the stage set up its own graceful stop (stopOnSignals) would end this
+    // process without an 'exit' event: kill the groups here, unless another listener takes care of it.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        if (process.listenerCount(signal) > 1) return;
+        this.killAll();
+        process.exit(130);
+      });
+    }
   }
 
+  /** A group stays listed after its leader exits: workers, or a new master started by USR2, may live on in it. */
   add(child: ChildProcess): void {
     this.children.add(child);
-    child.once('exit', () => this.children.delete(child));
   }
 
   /** Sends `signal` to the child's whole process group (nothing if the group is gone). */

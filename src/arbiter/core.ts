@@ -325,7 +325,13 @@ function reap(s: ArbiterState, event: Extract<ArbiterEvent, { type: 'exited' }>,
   // A new worker of a reload died before booting: the new config or app is broken. Go back, don't halt.
   if (s.rollout && worker.age > s.rollout.boundary && !worker.booted && !worker.retiring) return rollBack(s, meaning.halt?.reason ?? `it exited (${exitWords(event)})`, effects, deps);
   // <<< chapter 9
+  /* >>> chapters 5-8
   if (meaning.halt) stop(s, effects, deps, true, meaning.halt.code, meaning.halt.reason);
+  <<< chapters 5-8 */
+  // >>> chapter 9
+  // A worker already told to go (a rolled-back reload's others, which failed the same way) halts nothing.
+  if (meaning.halt && !worker.retiring) stop(s, effects, deps, true, meaning.halt.code, meaning.halt.reason);
+  // <<< chapter 9
   else manageWorkers(s, effects, deps);
 }
 // #endregion reap

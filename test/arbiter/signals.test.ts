@@ -158,6 +158,18 @@ describe('HUP', () => {
     expect(m.state.stop?.exitCode).toBe(3);
   });
 
+  it('the other new workers failing the same way after the rollback halt nothing', () => {
+    const m = master();
+    m.feed({ type: 'start' });
+    m.boot(100, 101);
+    m.feed(sig('SIGHUP'), reloaded(1));
+    m.exit(102, 3);
+    const second = m.exit(103, 3); // it imported the same broken app at the same moment
+    expect(m.state.phase).toBe('running');
+    expect(of(second, 'kill')).toEqual([]);
+    expect(m.pids()).toEqual([100, 101]);
+  });
+
   it('until every new worker has booted, a failure still goes back, even if the old workers are gone', () => {
     const m = master();
     m.feed({ type: 'start' });
