@@ -1,18 +1,10 @@
 // @chapter 3
 import { describe, expect, it } from 'vitest';
 import type { HeaderPair } from '../../src/cgi/request.ts';
-import { HttpError } from '../../src/http/errors.ts';
 import { bodyFraming } from '../../src/http/framing.ts';
+import { httpStatus } from './helpers.ts';
 
-function status(headers: HeaderPair[], version: [number, number] = [1, 1]): number | 'ok' {
-  try {
-    bodyFraming(headers, version);
-    return 'ok';
-  } catch (err) {
-    if (err instanceof HttpError) return err.status;
-    throw err;
-  }
-}
+const status = (headers: HeaderPair[], version: [number, number] = [1, 1]): number | 'ok' => httpStatus(() => bodyFraming(headers, version));
 
 describe('bodyFraming', () => {
   it('no length and no coding: no body, on either version', () => {

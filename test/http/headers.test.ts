@@ -1,19 +1,11 @@
 // @chapter 3
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../src/http/errors.ts';
 import { parseHeaders } from '../../src/http/headers.ts';
 import { DEFAULT_LIMITS, normaliseLimits } from '../../src/http/limits.ts';
+import { httpStatus } from './helpers.ts';
 
 const parse = (block: string, limits = DEFAULT_LIMITS) => parseHeaders(Buffer.from(block, 'latin1'), limits);
-function status(block: string, limits = DEFAULT_LIMITS): number | 'ok' {
-  try {
-    parse(block, limits);
-    return 'ok';
-  } catch (err) {
-    if (err instanceof HttpError) return err.status;
-    throw err;
-  }
-}
+const status = (block: string, limits = DEFAULT_LIMITS): number | 'ok' => httpStatus(() => parse(block, limits));
 
 describe('parseHeaders', () => {
   it('keeps names as sent, order and repeats; trims SP and HTAB around values', () => {

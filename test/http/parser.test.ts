@@ -1,8 +1,8 @@
 // @chapter 3
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../src/http/errors.ts';
 import { DEFAULT_LIMITS, normaliseLimits, type Limits } from '../../src/http/limits.ts';
 import { RequestParser, type RequestHead } from '../../src/http/parser.ts';
+import { httpStatus } from './helpers.ts';
 
 function parser(limits: Limits = DEFAULT_LIMITS, ...pieces: string[]): RequestParser {
   const p = new RequestParser(limits);
@@ -14,15 +14,7 @@ function headOf(text: string): RequestHead {
   if (!head) throw new Error('head incomplete');
   return head;
 }
-function status(fn: () => unknown): number | 'ok' {
-  try {
-    fn();
-    return 'ok';
-  } catch (err) {
-    if (err instanceof HttpError) return err.status;
-    throw err;
-  }
-}
+const status = httpStatus;
 function body(p: RequestParser): string {
   let out = '';
   for (;;) {

@@ -1,18 +1,10 @@
 // @chapter 3
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../src/http/errors.ts';
 import { parseRequestLine } from '../../src/http/request-line.ts';
+import { httpStatus } from './helpers.ts';
 
 const parse = (line: string, limit = 4094) => parseRequestLine(Buffer.from(line, 'latin1'), limit);
-function status(line: string, limit = 4094): number | 'ok' {
-  try {
-    parse(line, limit);
-    return 'ok';
-  } catch (err) {
-    if (err instanceof HttpError) return err.status;
-    throw err;
-  }
-}
+const status = (line: string, limit = 4094): number | 'ok' => httpStatus(() => parse(line, limit));
 
 describe('parseRequestLine', () => {
   it('splits method, target and version', () => {

@@ -1,31 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkedDecoder } from '@answers/03-http/chunked.ts';
-import { HttpError } from '../../../src/http/errors.ts';
 import { normaliseLimits } from '../../../src/http/limits.ts';
+import { httpStatus, decodeChunks } from '../../http/helpers.ts';
 
-/** Feeds the pieces in order; returns the decoded body, whether it is done, and the bytes after it. */
-function decode(pieces: string[], decoder = new ChunkedDecoder()): { body: string; done: boolean; rest: string } {
-  let body = '';
-  let rest = '';
-  let done = false;
-  for (const p of pieces) {
-    const out = decoder.push(Buffer.from(p, 'latin1'));
-    body += Buffer.concat(out.data).toString('latin1');
-    done = out.done;
-    if (out.rest) rest += out.rest.toString('latin1');
-  }
-  return { body, done, rest };
-}
-/** The status of the HttpError the input gets, or 'ok'. Any other error (like "not implemented") fails the test. */
-function status(input: string, decoder?: ChunkedDecoder): number | 'ok' {
-  try {
-    decode([input], decoder);
-    return 'ok';
-  } catch (err) {
-    if (err instanceof HttpError) return err.status;
-    throw err;
-  }
-}
+const decode = (pieces: string[], decoder = new ChunkedDecoder()): ReturnType<typeof decodeChunks> => decodeChunks(decoder, pieces);
+const status = (input: string, decoder?: ChunkedDecoder): number | 'ok' => httpStatus(() => decode([input], decoder));
 
 describe('exercise 3.3: decode a chunked body', () => {
   it('decodes the chunks and stops after the last one, leaving the rest', () => {

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bodyFraming } from '@answers/03-http/framing.ts';
 import type { HeaderPair } from '../../../src/cgi/request.ts';
-import { HttpError } from '../../../src/http/errors.ts';
+import { httpStatus } from '../../http/helpers.ts';
 
-/** The status of the HttpError these headers get, or 'ok'. Any other error (like "not implemented") fails the test. */
-function status(headers: HeaderPair[], version: [number, number] = [1, 1]): number | 'ok' {
-  try {
-    bodyFraming(headers, version);
-    return 'ok';
-  } catch (err) {
-    if (err instanceof HttpError) return err.status;
-    throw err;
-  }
-}
+const status = (headers: HeaderPair[], version: [number, number] = [1, 1]): number | 'ok' => httpStatus(() => bodyFraming(headers, version));
 
 describe('exercise 3.2: body framing', () => {
   it('no Content-Length and no Transfer-Encoding: no body', () => {

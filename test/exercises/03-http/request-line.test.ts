@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseRequestLine } from '@answers/03-http/request-line.ts';
-import { HttpError } from '../../../src/http/errors.ts';
+import { httpStatus } from '../../http/helpers.ts';
 
 const parse = (line: string, limit = 4094): ReturnType<typeof parseRequestLine> => parseRequestLine(Buffer.from(line, 'latin1'), limit);
-/** The status of the HttpError the line gets, or 'ok'. Any other error (like "not implemented") fails the test. */
-function status(line: string, limit = 4094): number | 'ok' {
-  try {
-    parse(line, limit);
-    return 'ok';
-  } catch (err) {
-    if (err instanceof HttpError) return err.status;
-    throw err;
-  }
-}
+const status = (line: string, limit = 4094): number | 'ok' => httpStatus(() => parse(line, limit));
 
 describe('exercise 3.1: parse the request line', () => {
   it('splits method, target and version', () => {
