@@ -79,6 +79,11 @@ function bindUnix(address: Extract<Address, { kind: 'unix' }>, umask: number): L
 /** Closes the handles; removes unix socket files unless another master still uses them (USR2). */
 export function closeListeners(listeners: Listener[], unlink = true): void {
   for (const l of listeners) {
+    // >>> chapter 9
+    // libuv removes a unix socket's file when the handle that bound it is closed. While another master
+    // serves on that file, leave the handle open: the kernel closes it when this process exits.
+    if (!unlink && l.address.kind === 'unix') continue;
+    // <<< chapter 9
     l.handle.close();
     if (unlink && l.address.kind === 'unix') {
       try {

@@ -7,6 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { processAlive, waitFor } from '../helpers.ts';
 import { get, killAll, startPrefork, type Server } from '../arbiter/server.ts';
 import { load } from './load.ts';
+import { connect } from 'node:net';
 
 const root = mkdtempSync(join(tmpdir(), 'prefork-signals-'));
 afterEach(killAll);
@@ -22,6 +23,15 @@ function appCopy(): string {
 const setVersion = (file: string, version: string): void => writeFileSync(file, readFileSync(file, 'utf8').replace(/const VERSION = '[^']*';/, `const VERSION = '${version}';`));
 const count = (server: Server, re: RegExp): number => server.log().split('\n').filter((l) => re.test(l)).length;
 const signal = (server: Server, name: NodeJS.Signals): boolean => process.kill(server.master.pid!, name);
+/** One request over a unix socket; resolves with the raw response. */
+const unixGet = (path: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    let text = '';
+    const sock = connect({ path }, () => sock.end('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    sock.on('data', (c: Buffer) => (text += c.toString()));
+    sock.on('end', () => resolve(text));
+    sock.on('error', reject);
+  });
 
 describe('signals under load: no request fails', () => {
   it('TTIN adds a worker, TTOU retires the oldest', async () => {
@@ -138,6 +148,24 @@ describe('signals under load: no request fails', () => {
     expect(result.failed, result.errors.join('\n')).toBe(0);
     process.kill(child, 'SIGTERM');
     await waitFor(() => !processAlive(child), 15_000, 'the new master to stop');
+  });
+
+  it('USR2 on a unix socket: the socket file stays while either master uses it', async () => {
+    const sock = join(mkdtempSync(join(root, 'sock-')), 'app.sock');
+    const server = await startPrefork([appCopy() + ':app', '-w', '1', '-b', `unix:${sock}`], { workers: 1 });
+    signal(server, 'SIGUSR2');
+    await waitFor(() => server.workerPids().length === 2 && count(server, /Listening at: unix:/) === 2, 20_000, 'the new master and its worker');
+    const child = Number([...server.log().matchAll(/Listening at: unix:\S+ \((\d+)\)/g)][1]![1]);
+    signal(server, 'SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(existsSync(sock)).toBe(true);
+    const answer = await unixGet(sock);
+    expect(answer).toMatch(/^HTTP\/1\.1 200/);
+    await waitFor(() => /Master has been promoted\./.test(server.log()), 10_000, 'the promotion');
+    process.kill(child, 'SIGTERM');
+    await waitFor(() => !processAlive(child), 15_000, 'the new master to stop');
+    // The last master out removes the file.
+    expect(existsSync(sock)).toBe(false);
   });
 });
 
