@@ -34,12 +34,9 @@ export async function startPrefork(args: string[], opts: { workers?: number; env
   let output = '';
   master.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   master.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | string>((resolve) =>
-    master.on('exit', (code, signal) => {
-      running.delete(master);
-      resolve(code ?? signal ?? -1);
-    }),
-  );
+  // The group stays listed after the master exits: its workers, or a new master started by USR2, may
+  // live on in it, and killAll takes them too.
+  const exited = new Promise<number | string>((resolve) => master.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const server: Server = {
     master,
     log: () => output,

@@ -150,6 +150,27 @@ describe('signals under load: no request fails', () => {
     await waitFor(() => !processAlive(child), 15_000, 'the new master to stop');
   });
 
+  it('USR2 with a broken app: the new master stops (exit 3), the old one serves on and accepts USR2 again', async () => {
+    const app = appCopy();
+    const pidfile = join(root, `usr2-broken-${++n}.pid`);
+    const server = await startPrefork([`${app}:app`, '-w', '1', '-p', pidfile, '-b', '127.0.0.1:0'], { workers: 1 });
+    const stream = load(server.url, 2);
+    writeFileSync(app, `throw new Error('broken on purpose');\n${readFileSync(app, 'utf8')}`);
+    signal(server, 'SIGUSR2');
+    await waitFor(() => /Shutting down: Master\.2/.test(server.log()) && /Reason: Worker failed to boot\./.test(server.log()), 20_000, 'the new master to give up');
+    await waitFor(() => !existsSync(`${pidfile}.2`), 5000, 'the .2 pid file to go');
+    const seen = stream.result.ok;
+    await waitFor(() => stream.result.ok > seen + 10, 15_000, 'the old master to keep serving');
+    const result = await stream.stop();
+    expect(result.failed, result.errors.join('\n')).toBe(0);
+    // The old master heard its child exit: USR2 is possible again.
+    writeFileSync(app, readFileSync(app, 'utf8').replace("throw new Error('broken on purpose');\n", ''));
+    signal(server, 'SIGUSR2');
+    await waitFor(() => existsSync(`${pidfile}.2`), 20_000, 'a second new master');
+    expect(server.log()).not.toMatch(/Child exists/);
+    // afterEach's killAll takes both masters: the new one is in the old one's process group.
+  });
+
   it('USR2 on a unix socket: the socket file stays while either master uses it', async () => {
     const sock = join(mkdtempSync(join(root, 'sock-')), 'app.sock');
     const server = await startPrefork([appCopy() + ':app', '-w', '1', '-b', `unix:${sock}`], { workers: 1 });
