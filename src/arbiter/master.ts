@@ -227,17 +227,47 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
   const queue: ArbiterEvent[] = [];
   let draining = false;
   const dispatch = (event: ArbiterEvent): void => {
+    // >>> chapter 9
+    if (abandoned) return;
+    // <<< chapter 9
     queue.push(event);
     if (draining) return;
     draining = true;
     while (queue.length) {
+      /* >>> chapters 5-8
       const result = step(state, queue.shift()!, { now: Date.now(), random: Math.random });
+      <<< chapters 5-8 */
+      // >>> chapter 9
+      const next = queue.shift()!;
+      let result: ReturnType<typeof step>;
+      try {
+        result = step(state, next, { now: Date.now(), random: Math.random });
+      } catch (err) {
+        // A decision that throws (a bug, or an exercise not written yet under --mine) is gunicorn's
+        // "Unhandled exception in main loop": a quick stop, exit 255. If even that throws, stop hard.
+        const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+        if (next.type !== 'fatal') queue.unshift({ type: 'fatal', message });
+        else abandon(message);
+        continue;
+      }
+      // <<< chapter 9
       state = result.state;
       for (const effect of result.effects) perform(effect);
     }
     draining = false;
   };
   // #endregion queue
+  // >>> chapter 9
+  /** The core cannot even stop: kill the workers, release the pid file, exit 255. */
+  let abandoned = false;
+  const abandon = (message: string): void => {
+    abandoned = true;
+    queue.length = 0;
+    log.critical(`The master cannot go on:\n${message}`);
+    for (const w of state.workers) if (w.pid !== null) perform({ type: 'kill', pid: w.pid, signal: 'SIGKILL' });
+    perform({ type: 'exit', code: 255 });
+  };
+  // <<< chapter 9
 
   // #region perform
   const perform = (effect: Effect): void => {

@@ -8,8 +8,10 @@ import { processAlive, waitFor } from '../helpers.ts';
 import { get, killAll, startPrefork, type Server } from '../arbiter/server.ts';
 import { load } from './load.ts';
 import { connect } from 'node:net';
+import { pathToFileURL } from 'node:url';
 
 const root = mkdtempSync(join(tmpdir(), 'prefork-signals-'));
+const repo = join(import.meta.dirname, '..', '..');
 afterEach(killAll);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -211,6 +213,20 @@ describe('stopping', () => {
     expect(await Promise.all(busy)).toEqual(['cut off', 'cut off']);
     await waitFor(() => count(server, /was sent SIGKILL after graceful_timeout/) === 2, 5000, 'the kills to be reaped');
     expect((await get(server.url)).status).toBe(200);
+  });
+
+  it('a decision that throws (say, an unwritten exercise under --mine) is a quick stop, exit 255, not a crash', async () => {
+    const swap = { [pathToFileURL(join(repo, 'src', 'arbiter', 'signals.ts')).href]: pathToFileURL(join(import.meta.dirname, 'fixtures', 'throwing-signals.ts')).href };
+    const server = await startPrefork([appCopy() + ':app', '-w', '2', '-b', '127.0.0.1:0'], {
+      workers: 2,
+      nodeArgs: ['--import', join(repo, 'chapters', 'tools', 'mine.mjs')],
+      env: { PREFORK_MINE: JSON.stringify(swap) },
+    });
+    const workers = server.workerPids();
+    signal(server, 'SIGTTIN');
+    expect(await server.exited).toBe(255);
+    expect(server.log()).toMatch(/Unhandled exception in main loop:\nError: signalAction failed on purpose/);
+    await waitFor(() => workers.every((pid) => !processAlive(pid)), 10_000, 'the workers to be gone');
   });
 
   it('WINCH stops the workers and keeps the master; TTIN brings one back', async () => {
