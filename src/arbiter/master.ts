@@ -427,11 +427,13 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
 
   // #region reload
   /** HUP: the settings and the app, read and built again; the core decides the rest. */
+  let lastVersion = 0;
   const reload = async (seq: number): Promise<void> => {
+    // Numbered now, not after the awaits: two reloads under way never share a number.
+    const version = ++lastVersion;
     try {
       const next = reloadSettings ? await reloadSettings() : settings;
       if (next.bind.join(',') !== settings.bind.join(',')) log.warning(`bind changed (${settings.bind.join(',')} -> ${next.bind.join(',')}): the sockets stay as they are until a restart (a USR2 master inherits them too)`);
-      const version = Math.max(...versions.keys()) + 1;
       versions.set(version, await build({ ...next, bind: settings.bind }));
       dispatch({ type: 'reloaded', seq, version, config: arbiterConfig(next) });
     } catch (err) {
