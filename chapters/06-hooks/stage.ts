@@ -2,16 +2,14 @@
 // runs once per worker (4 workers, 4 schedulers); moved into on_starting, it runs once, in the master.
 // The stage counts both. Then it shows every hook that fires (boot, a request, INT and kill -9 on a
 // worker, TERM on the master), in order, with the process that ran it.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Checklist, heading, narrate, note, request, stageArgs, followMaster, until, whenReady, ProcessGroups } from '../tools/stage.ts';
+import { Checklist, heading, narrate, note, request, stageArgs, followMaster, until, startPrefork, ProcessGroups, type StageServer } from '../tools/stage.ts';
 
 const args = stageArgs();
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', '..', 'src', 'prefork.mjs');
 const file = (name: string): string => relative(process.cwd(), join(here, name));
 const appWithScheduler = file('app-with-scheduler.ts');
 const app = file('app.ts');
@@ -29,13 +27,7 @@ interface HookLine {
   detail: string;
 }
 
-interface Running {
-  pid: number;
-  url: string;
-  log: string[];
-  exited: Promise<number>;
-  /** Worker pids in the order they booted ("Booting worker with pid: N"). */
-  workerPids(): number[];
+interface Running extends StageServer {
   hooks(): HookLine[];
   /** The lines the scheduler and the config file wrote to the shared file. */
   events(): string[];
@@ -54,49 +46,21 @@ const HOOK_LINE = /\[hook\] (\w+) ran in pid (\d+)(?: \((.*)\))?$/;
 /** Starts `prefork`; resolves once `workers` workers booted and the socket takes connections (or it exited). */
 async function prefork(name: string, extra: string[], echo: boolean): Promise<Running> {
   const schedulerLog = join(tmp, `${name}.log`);
-  // With --mine, the master needs this process's module hooks (it passes them on to the workers).
-  const loader = process.env.PREFORK_MINE ? process.execArgv : [];
-  const child = spawn(process.execPath, [...loader, cli, ...extra], {
-    stdio: ['ignore', 'inherit', 'pipe'],
-    detached: true,
-    env: { ...process.env, SCHEDULER_LOG: schedulerLog, SCHEDULER_EVERY_MS: args.once ? '200' : '2000' },
+  const server = await startPrefork(groups, extra, {
+    workers,
+    env: { SCHEDULER_LOG: schedulerLog, SCHEDULER_EVERY_MS: args.once ? '200' : '2000' },
+    echo: echo ? (line) => (HOOK_LINE.test(line) ? console.log(`    ${bold(line)}`) : note(`    ${line}`)) : undefined,
   });
-  groups.add(child);
-  const log: string[] = [];
-  const exited = new Promise<number>((r) =>
-    child.on('exit', (code) => {
-      r(code ?? 1);
-    }),
-  );
-  let buffered = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop()!;
-    for (const line of lines) {
-      log.push(line);
-      if (echo) {
-        if (HOOK_LINE.test(line)) console.log(`    ${bold(line)}`);
-        else note(`    ${line}`);
-      }
-    }
-  });
-  const running: Running = {
-    pid: child.pid!,
-    url: '',
-    log,
-    exited,
+  return {
+    ...server,
     schedulerLog,
-    workerPids: () => log.flatMap((l) => /Booting worker with pid: (\d+)/.exec(l)?.[1] ?? []).map(Number),
     hooks: () =>
-      log.flatMap((l) => {
+      server.log.flatMap((l) => {
         const m = HOOK_LINE.exec(l);
         return m ? [{ name: m[1]!, pid: Number(m[2]), detail: m[3] ?? '' }] : [];
       }),
     events: () => (existsSync(schedulerLog) ? readFileSync(schedulerLog, 'utf8').split('\n').filter(Boolean) : []),
   };
-  const url = await whenReady(log, workers, exited);
-  return { ...running, url: url ?? '' };
 }
 
 

@@ -3,16 +3,14 @@
 // later) or only waiting on slow I/O (SIGABRT runs worker_abort); an async worker waiting on the same
 // slow I/O keeps beating and finishes the request. Then max_requests + jitter under a stream of
 // requests: workers retire and are replaced, and not one request fails.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Checklist, heading, narrate, note, request, stageArgs, stopOnSignals, until, whenReady, ProcessGroups } from '../tools/stage.ts';
+import { Checklist, heading, narrate, note, request, stageArgs, stopOnSignals, until, startPrefork, ProcessGroups, type StageServer } from '../tools/stage.ts';
 
 const args = stageArgs();
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', '..', 'src', 'prefork.mjs');
 const file = (path: string): string => relative(process.cwd(), path);
 const appPath = join(here, '..', '04-worker', 'app.ts');
 const app = file(appPath);
@@ -23,15 +21,7 @@ const abortLog = join(tmp, 'abort.log');
 const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-interface Running {
-  pid: number;
-  url: string;
-  log: string[];
-  /** When each log line arrived (ms, Date.now()). */
-  at: number[];
-  exited: Promise<number>;
-  workerPids(): number[];
-}
+type Running = StageServer;
 
 // Every server runs in its own process group (detached): whatever happens, the stage kills the master
 // and all its workers at once, and nothing outlives it.
@@ -41,45 +31,13 @@ process.on('exit', () => {
 });
 
 /** Starts `prefork`; resolves once `workers` workers booted and the socket takes connections (or it exited). */
-async function prefork(extra: string[], workers: number, echo: boolean): Promise<Running> {
-  const loader = process.env.PREFORK_MINE ? process.execArgv : [];
-  const child = spawn(process.execPath, [...loader, cli, ...extra], {
-    stdio: ['ignore', 'inherit', 'pipe'],
-    detached: true,
-    env: { ...process.env, ABORT_LOG: abortLog },
+function prefork(extra: string[], workers: number, echo: boolean): Promise<Running> {
+  const loud = /WORKER TIMEOUT|SIGKILL|worker_abort|exited with code|Autorestarting/;
+  return startPrefork(groups, extra, {
+    workers,
+    env: { ABORT_LOG: abortLog },
+    echo: echo ? (line) => (loud.test(line) ? console.log(`    ${bold(line)}`) : note(`    ${line}`)) : undefined,
   });
-  groups.add(child);
-  const log: string[] = [];
-  const at: number[] = [];
-  const exited = new Promise<number>((r) =>
-    child.on('exit', (code) => {
-      r(code ?? 1);
-    }),
-  );
-  let buffered = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop()!;
-    for (const line of lines) {
-      log.push(line);
-      at.push(Date.now());
-      if (echo) {
-        if (/WORKER TIMEOUT|SIGKILL|worker_abort|exited with code|Autorestarting/.test(line)) console.log(`    ${bold(line)}`);
-        else note(`    ${line}`);
-      }
-    }
-  });
-  const running: Running = {
-    pid: child.pid!,
-    url: '',
-    log,
-    at,
-    exited,
-    workerPids: () => log.flatMap((l) => /Booting worker with pid: (\d+)/.exec(l)?.[1] ?? []).map(Number),
-  };
-  const url = await whenReady(log, workers, exited);
-  return { ...running, url: url ?? '' };
 }
 
 

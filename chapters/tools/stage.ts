@@ -1,8 +1,10 @@
 // What every stage shares: its command-line flags, narration, the --once checklist, and a clean stop.
 import { once } from 'node:events';
 import { appendFileSync } from 'node:fs';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 export interface StageArgs {
@@ -136,6 +138,63 @@ export function whenReady(log: string[], workers: number, exited: Promise<unknow
       resolve(null);
     });
   });
+}
+
+/** A `prefork` master that a stage started, and what its stderr said so far. */
+export interface StageServer {
+  pid: number;
+  /** The first address it listens on; '' if it exited before it was ready. */
+  url: string;
+  log: string[];
+  /** When each log line arrived (ms, Date.now()). */
+  at: number[];
+  exited: Promise<number>;
+  /** Worker pids in the order they booted ("Booting worker with pid: N"). */
+  workerPids(): number[];
+}
+
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'prefork.mjs');
+
+/**
+ * Runs the `prefork` command with `args` in a process group of its own, which `groups` kills however the
+ * stage ends; with --mine, with this process's module hooks (the master passes them on to workers).
+ * Each stderr line goes to `echo`; resolves once `workers` workers serve, or the master exited.
+ */
+export async function startPrefork(
+  groups: ProcessGroups,
+  args: string[],
+  opts: { workers: number; env?: NodeJS.ProcessEnv; echo?: (line: string) => void },
+): Promise<StageServer> {
+  const loader = process.env.PREFORK_MINE ? process.execArgv : [];
+  const child = spawn(process.execPath, [...loader, cli, ...args], {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    detached: true,
+    env: { ...process.env, ...opts.env },
+  });
+  groups.add(child);
+  const log: string[] = [];
+  const at: number[] = [];
+  const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? 1)));
+  let buffered = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop()!;
+    for (const line of lines) {
+      log.push(line);
+      at.push(Date.now());
+      opts.echo?.(line);
+    }
+  });
+  const url = await whenReady(log, opts.workers, exited);
+  return {
+    pid: child.pid!,
+    url: url ?? '',
+    log,
+    at,
+    exited,
+    workerPids: () => log.flatMap((l) => /Booting worker with pid: (\d+)/.exec(l)?.[1] ?? []).map(Number),
+  };
 }
 
 /** Polls until `condition` holds or `ms` pass; says which. */
