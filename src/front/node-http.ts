@@ -1,19 +1,13 @@
 // The HTTP front of chapters 1 and 2: Node's own node:http parses requests and writes responses, so
 // those chapters can focus on the gateway contract. Chapter 3 replaces it with our own parser.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { listenTracked, type Listening } from './listen.ts';
 import type { HeaderPair, IncomingRequest, OutgoingResponse } from '../cgi/request.ts';
 
 export class BodyTooLarge extends Error {}
 
-export interface RunningServer {
-  /** e.g. http://127.0.0.1:8000 */
-  url: string;
-  port: number;
-  server: Server;
-  /** Stops listening and drops open connections; resolves when everything is closed. */
-  close(): Promise<void>;
-}
+export type RunningServer = Listening<Server>;
 
 /** Everything but the body: the parts of a request that a gateway needs, raw. */
 export function requestHead(req: IncomingMessage): Omit<IncomingRequest, 'body'> {
@@ -58,34 +52,11 @@ export function writeResponse(res: ServerResponse, out: OutgoingResponse): void 
   res.end(out.body);
 }
 
-/** Listens on host:port (port 0 picks a free one) and tracks connections so close() is prompt. */
+/** Listens on host:port (port 0 picks a free one); close() also drops open connections. */
 export function listen(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   host: string,
   port: number,
 ): Promise<RunningServer> {
-  const server = createServer(handler);
-  const sockets = new Set<Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const addr = server.address() as AddressInfo;
-      const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-      resolve({
-        url: `http://${shown}:${addr.port}`,
-        port: addr.port,
-        server,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            for (const s of sockets) s.destroy();
-          }),
-      });
-    });
-  });
+  return listenTracked(createServer(handler), host, port);
 }

@@ -1,7 +1,8 @@
 // @chapter 3
 // Chapter 3's server: one process, net.createServer, and our own HTTP/1.1 on every connection. It
 // replaces chapter 2's node:http front; the app contract is the same.
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
+import { listenTracked, type Listening } from '../front/listen.ts';
 import { SERVER_SOFTWARE } from '../cgi/server.ts';
 import type { App } from '../app/types.ts';
 import { serveConnection, type ConnectionLog } from './connection.ts';
@@ -18,14 +19,7 @@ export interface HttpServerOptions {
   log?: Partial<ConnectionLog>;
 }
 
-export interface RunningHttpServer {
-  /** e.g. http://127.0.0.1:8000 */
-  url: string;
-  port: number;
-  server: Server;
-  /** Stops listening and drops open connections; resolves when everything is closed. */
-  close(): Promise<void>;
-}
+export type RunningHttpServer = Listening;
 
 // #region start
 export function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpServer> {
@@ -46,30 +40,8 @@ export function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpSer
     serverSoftware: SERVER_SOFTWARE,
     log,
   };
-  const sockets = new Set<Socket>();
   // allowHalfOpen: a client may send its request and then its FIN; it still gets the response.
-  const server = createServer({ allowHalfOpen: true }, (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    void serveConnection(socket, connection);
-  });
+  const server = createServer({ allowHalfOpen: true }, (socket) => void serveConnection(socket, connection));
   // #endregion start
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      const addr = server.address() as AddressInfo;
-      const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
-      resolve({
-        url: `http://${shown}:${addr.port}`,
-        port: addr.port,
-        server,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            for (const s of sockets) s.destroy();
-          }),
-      });
-    });
-  });
+  return listenTracked(server, opts.host ?? '127.0.0.1', opts.port ?? 0);
 }
