@@ -195,7 +195,7 @@ export function initialState(config: ArbiterConfig, opts: { parentPid?: number |
 }
 
 /** 'Master', or 'Master.2' for a master started by USR2 until the old one is gone (gunicorn's names). */
-export const masterName = (s: ArbiterState): string => (s.parentPid === null ? 'Master' : 'Master.2');
+const masterName = (s: ArbiterState): string => (s.parentPid === null ? 'Master' : 'Master.2');
 // <<< chapter 9
 
 // #region step

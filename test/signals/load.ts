@@ -6,8 +6,8 @@ export interface LoadResult {
   failed: number;
   /** Why each failed request failed (status or error), for the test's message. */
   errors: string[];
-  /** The first word of each answer, in order of arrival: the app's version. */
-  versions: string[];
+  /** The first word of each answer (the app's version), with when its request was sent, in order of arrival. */
+  versions: { version: string; sent: number }[];
 }
 
 /** Starts `clients` loops of one request after another (a new connection each); stop() ends them. */
@@ -16,12 +16,13 @@ export function load(url: string, clients = 4): { result: LoadResult; stop(): Pr
   let running = true;
   const loop = async (): Promise<void> => {
     while (running) {
+      const sent = Date.now();
       try {
         const res = await fetch(url, { headers: { connection: 'close' }, signal: AbortSignal.timeout(15_000) });
         const text = await res.text();
         if (res.status === 200) {
           result.ok += 1;
-          result.versions.push(text.split(' ')[0]!);
+          result.versions.push({ version: text.split(' ')[0]!, sent });
         } else {
           result.failed += 1;
           result.errors.push(`status ${res.status}`);
