@@ -61,22 +61,24 @@ export const note = (line: string): void => console.log(dim(line));
 
 /** The checklist of a --once run. */
 export class Checklist {
-  private failed = 0;
+  private failed: string[] = [];
   private passed = 0;
 
   check(what: string, ok: boolean, detail = ''): boolean {
     if (ok) this.passed++;
-    else this.failed++;
+    else this.failed.push(`${what}${detail ? ` (${detail})` : ''}`);
     console.log(`  ${ok ? '✓' : '✗'} ${what}${detail ? dim(`  (${detail})`) : ''}`);
     return ok;
   }
 
-  /** Prints the totals and returns the exit code; CI collects them from $PREFORK_TOTALS_FILE. */
+  /** Prints the totals and returns the exit code; CI collects them from $PREFORK_TOTALS_FILE and $PREFORK_FAILURES_FILE. */
   finish(): number {
-    console.log(`\nstage checks: ${this.passed} passed, ${this.failed} failed`);
+    console.log(`\nstage checks: ${this.passed} passed, ${this.failed.length} failed`);
     const totals = process.env.PREFORK_TOTALS_FILE;
-    if (totals) appendFileSync(totals, `${this.passed} ${this.failed}\n`);
-    return this.failed === 0 ? 0 : 1;
+    if (totals) appendFileSync(totals, `${this.passed} ${this.failed.length}\n`);
+    const named = process.env.PREFORK_FAILURES_FILE;
+    if (named) appendFileSync(named, this.failed.map((f) => `stage check: ${f}\n`).join(''));
+    return this.failed.length === 0 ? 0 : 1;
   }
 }
 

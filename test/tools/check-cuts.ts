@@ -13,9 +13,13 @@ cutAll();
 const bin = (name: string): string => join(repoRoot, 'node_modules', '.bin', name);
 let passed = 0;
 let failed = 0;
+const failures: string[] = [];
 const record = (ok: boolean, what: string): void => {
   if (ok) passed++;
-  else failed++;
+  else {
+    failed++;
+    failures.push(what);
+  }
   console.log(`  ${ok ? '✓' : '✗'} ${what}`);
 };
 
@@ -23,7 +27,7 @@ for (const c of writtenChapters) {
   const dir = cutDir(c.number);
   console.log(`\nCut ${c.number}: ${c.title}`);
   const tsc = spawnSync(bin('tsc'), ['--noEmit', '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
-  record(tsc.status === 0, 'typechecks');
+  record(tsc.status === 0, `cut ${c.number} typechecks`);
   if (tsc.status !== 0) console.log(tsc.stdout);
   const own = sourceFiles().filter(
     (f) => f.startsWith('test/') && f.endsWith('.test.ts') && fileRange(f, readFileSync(join(repoRoot, f), 'utf8').split('\n')).range.from === c.number,
@@ -32,9 +36,9 @@ for (const c of writtenChapters) {
     encoding: 'utf8',
     env: { ...process.env, PREFORK_ANSWERS: 'solutions' },
   });
-  record(run.status === 0, `its own ${own.length} test files pass against the cut`);
+  record(run.status === 0, `cut ${c.number}: its own ${own.length} test files pass against the cut`);
   if (run.status !== 0) console.log(run.stdout.slice(-4000), run.stderr.slice(-2000));
 }
 console.log('');
-await reportTotals('check:cuts', passed, failed);
+await reportTotals('check:cuts', passed, failed, failures);
 process.exit(failed === 0 ? 0 : 1);

@@ -11,6 +11,7 @@ const stubState = new Map(onStubs.outcomes.map((o) => [key(o), o.state]));
 
 let good = 0;
 let bad = 0;
+const failures: string[] = [];
 for (const c of writtenChapters) {
   console.log(`\nChapter ${c.number}: ${c.title}`);
   for (const ex of c.exercises) {
@@ -24,11 +25,14 @@ for (const c of writtenChapters) {
       if (onStub !== 'failed') problems.push(`does not fail on the stub (${onStub ?? 'did not run'}): ${t.name}`);
     }
     if (problems.length === 0) good++;
-    else bad++;
+    else {
+      bad++;
+      failures.push(`${ex.id} ${ex.name}: ${problems.join('; ')}`);
+    }
     console.log(`  ${problems.length === 0 ? '✓' : '✗'} ${ex.id} ${ex.name}: ${tests.length} tests fail on the stub and pass on the solution${problems.length ? '  — NOT SO:' : ''}`);
     for (const p of problems) console.log(`      ${p}`);
   }
 }
 console.log('');
-await reportTotals('check:exercises', good, bad);
+await reportTotals('check:exercises', good, bad, failures);
 process.exit(bad === 0 ? 0 : 1);

@@ -2,7 +2,7 @@
 // `npm test exercises [N]`    grades the learner: exercise tests against exercises/, with a progress table
 // `npm test <filter...>`      the project's suite, only the files matching the filters
 import { findChapter, writtenChapters, type Chapter } from '../../chapters/index.ts';
-import { reportTotals, runVitest, type TestOutcome } from './vitest-run.ts';
+import { failureLines, reportTotals, runVitest, type TestOutcome } from './vitest-run.ts';
 
 const [first, ...rest] = process.argv.slice(2);
 
@@ -15,7 +15,7 @@ if (first === 'exercises') {
   const result = await runVitest('solutions', first === undefined ? [] : [first, ...rest]);
   const passed = result.outcomes.filter((o) => o.state === 'passed').length;
   const failed = result.outcomes.filter((o) => o.state === 'failed').length + result.brokenFiles.length;
-  await reportTotals('npm test', passed, failed);
+  await reportTotals('npm test', passed, failed, failureLines(result.outcomes, result.brokenFiles));
   process.exit(result.ok && failed === 0 ? 0 : 1);
 }
 

@@ -45,9 +45,21 @@ export async function runVitest(answers: Answers, filters: string[], opts: { qui
   return { outcomes, ok, brokenFiles };
 }
 
-/** "N passed, N failed", for the CI's totals; appended to $PREFORK_TOTALS_FILE when it is set. */
-export async function reportTotals(label: string, passed: number, failed: number): Promise<void> {
+/**
+ * "N passed, N failed", for the CI's totals: appended to $PREFORK_TOTALS_FILE when it is set, and what
+ * failed to $PREFORK_FAILURES_FILE, so the end of a long CI log names it.
+ */
+export async function reportTotals(label: string, passed: number, failed: number, failures: string[] = []): Promise<void> {
   console.log(`${label}: ${passed} passed, ${failed} failed`);
-  const file = process.env.PREFORK_TOTALS_FILE;
-  if (file) (await import('node:fs')).appendFileSync(file, `${passed} ${failed}\n`);
+  const { appendFileSync } = await import('node:fs');
+  const totals = process.env.PREFORK_TOTALS_FILE;
+  if (totals) appendFileSync(totals, `${passed} ${failed}\n`);
+  const named = process.env.PREFORK_FAILURES_FILE;
+  if (named && failures.length) appendFileSync(named, failures.map((f) => `${label}: ${f.replace(/\s*\n\s*/g, ' / ')}\n`).join(''));
 }
+
+/** One line per failed test, for reportTotals. */
+export const failureLines = (outcomes: TestOutcome[], brokenFiles: string[] = []): string[] => [
+  ...outcomes.filter((o) => o.state === 'failed').map((o) => `${o.file} > ${o.name}${o.error ? `: ${o.error.slice(0, 300)}` : ''}`),
+  ...brokenFiles.map((f) => `${f}: the file did not load`),
+];
