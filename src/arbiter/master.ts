@@ -333,6 +333,8 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
         const before = pidfileName();
         ({ settings, configFile, entry } = versions.get(effect.version)!);
         movePidfile(before, pidfileName());
+        // Only the version in use and the one a rollback would return to can be asked for again.
+        for (const v of versions.keys()) if (v !== state.version && v !== state.rollout?.fallback.version) versions.delete(v);
         break;
       }
       // #endregion perform-reload

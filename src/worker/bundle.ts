@@ -6,7 +6,12 @@
 // and starts workers on the result: plain `node bundle.mjs`. Packages the app imports stay external and
 // are resolved at run time, which is why the bundle is written inside the app's nearest node_modules.
 import { createHash } from 'node:crypto';
+/* >>> chapters 5-8
 import { existsSync, mkdirSync } from 'node:fs';
+<<< chapters 5-8 */
+// >>> chapter 9
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
+// <<< chapter 9
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAppSpec } from '../app/app-spec.ts';
@@ -103,11 +108,28 @@ async function bundle(appFile: string, configFile: string | null): Promise<strin
   return outfile;
   <<< chapters 5-8 */
   // >>> chapter 9
-  const outfile = Object.keys(result.metafile.outputs).find((f) => f.endsWith('.mjs'))!;
-  return resolve(outfile);
+  const outfile = resolve(Object.keys(result.metafile.outputs).find((f) => f.endsWith('.mjs'))!);
+  pruneBundles(outdir, name, outfile);
+  return outfile;
   // <<< chapter 9
 }
 // #endregion bundle
+// >>> chapter 9
+
+/**
+ * Each reload that changed the app adds a bundle; keep the newest few of this app, so the one in use and
+ * the one a rollback returns to stay on disk (the master holds no more than those two) and the rest go.
+ */
+function pruneBundles(outdir: string, name: string, current: string, keep = 3): void {
+  const now = new Date();
+  utimesSync(current, now, now); // esbuild leaves an unchanged file alone: this marks it newest
+  const mine = readdirSync(outdir)
+    .filter((f) => f.startsWith(`worker-${name}-`) && f.endsWith('.mjs'))
+    .map((f) => join(outdir, f))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  for (const old of mine.slice(keep)) for (const f of [old, `${old}.map`]) rmSync(f, { force: true });
+}
+// <<< chapter 9
 
 /** node_modules/.cache/prefork next to the app (the nearest node_modules up from it), else the cwd's. */
 function cacheDir(appFile: string): string {
