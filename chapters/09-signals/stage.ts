@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { Checklist, heading, narrate, note, request, stageArgs, stopOnSignals, until, whenReady, ProcessGroups } from '../tools/stage.ts';
+import { afterExit, Checklist, heading, narrate, note, request, stageArgs, stopOnSignals, until, whenReady, ProcessGroups } from '../tools/stage.ts';
 
 const args = stageArgs();
 const here = dirname(fileURLToPath(import.meta.url));
@@ -88,7 +88,7 @@ async function start(port: number): Promise<Server> {
   groups.add(child);
   const lines: Line[] = [];
   const texts: string[] = [];
-  const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? 1)));
+  const exited = afterExit(child).then(({ code }) => code ?? 1);
   const read = (stream: Readable): Promise<void> => {
     let buffered = '';
     stream.on('data', (chunk: Buffer) => {

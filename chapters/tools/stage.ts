@@ -176,7 +176,7 @@ export async function startPrefork(
   groups.add(child);
   const log: string[] = [];
   const at: number[] = [];
-  const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? 1)));
+  const exited = afterExit(child).then(({ code }) => code ?? 1);
   let buffered = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     buffered += chunk.toString();
@@ -197,6 +197,19 @@ export async function startPrefork(
     exited,
     workerPids: () => log.flatMap((l) => /Booting worker with pid: (\d+)/.exec(l)?.[1] ?? []).map(Number),
   };
+}
+
+/**
+ * The exit of a child whose output is piped, once its last lines have been read: 'exit' can come while
+ * they are still in the pipe. Waits for the pipes to end, or a second at most when something else (a
+ * worker, a master started by USR2) still holds them open.
+ */
+export function afterExit(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const ended = (stream: NodeJS.ReadableStream | null): Promise<unknown> => (stream ? new Promise((r) => stream.once('end', r).once('close', r)) : Promise.resolve());
+  const drained = Promise.all([ended(child.stdout), ended(child.stderr)]);
+  return new Promise((resolve) =>
+    child.once('exit', (code, signal) => void Promise.race([drained, new Promise((r) => setTimeout(r, 1000))]).then(() => resolve({ code, signal }))),
+  );
 }
 
 /** Polls until `condition` holds or `ms` pass; says which. */

@@ -65,6 +65,14 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
   // #endregion worker-logs
   // <<< chapter 7
   process.title = `prefork: worker [${boot.procName}]`;
+  // >>> chapter 9
+  // A TERM while the app is still loading (a reload or TTOU retiring a worker that has not booted yet)
+  // is held until the real handler exists, then handed to it: the worker leaves gracefully instead of
+  // dying by the default action. gunicorn installs its handlers before it loads the app.
+  let termWhileBooting = false;
+  const holdTerm = (): void => void (termWhileBooting = true);
+  process.on('SIGTERM', holdTerm);
+  // <<< chapter 9
   log.info(`Booting worker with pid: ${process.pid}`);
   // >>> chapter 6
   // #region worker-hooks
@@ -204,6 +212,10 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
     log.info(`Parent changed, shutting down: ${process.pid}`);
     void loop.stop().then(() => exit(0));
   });
+  // >>> chapter 9
+  process.removeListener('SIGTERM', holdTerm);
+  if (termWhileBooting) process.kill(process.pid, 'SIGTERM');
+  // <<< chapter 9
   // #endregion worker-signals
 
   loop.start(gates);

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { afterExit } from '../../chapters/tools/stage.ts';
 import { waitFor } from '../helpers.ts';
 
 const repo = join(import.meta.dirname, '..', '..');
@@ -36,7 +37,7 @@ export async function startPrefork(args: string[], opts: { workers?: number; env
   master.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   // The group stays listed after the master exits: its workers, or a new master started by USR2, may
   // live on in it, and killAll takes them too.
-  const exited = new Promise<number | string>((resolve) => master.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = afterExit(master).then(({ code, signal }) => code ?? signal ?? -1);
   const server: Server = {
     master,
     log: () => output,

@@ -231,12 +231,25 @@ describe('stopping', () => {
     await waitFor(() => workers.every((pid) => !processAlive(pid)), 10_000, 'the workers to be gone');
   });
 
+  it('TERM to a worker still loading the app: it finishes loading, then leaves gracefully', async () => {
+    const slow = join(import.meta.dirname, 'fixtures', 'slow-boot-app.ts');
+    const server = await startPrefork([slow + ':app', '-w', '1', '-b', '127.0.0.1:0'], { workers: 0, env: { BOOT_MS: '2000' } });
+    await waitFor(() => server.workerPids().length === 1, 20_000, 'a worker to start booting');
+    const [loading] = server.workerPids();
+    process.kill(loading!, 'SIGTERM');
+    const handled = `Worker exiting (pid: ${loading})`;
+    const killed = `Worker (pid:${loading}) was sent SIGTERM!`;
+    await waitFor(() => server.log().includes(handled) || server.log().includes(killed), 15_000, 'the worker to leave');
+    expect(server.log()).not.toContain(killed);
+    await waitFor(() => server.log().includes(handled) && server.workerPids().length === 2, 15_000, 'a replacement worker');
+  });
+
   it('WINCH stops the workers and keeps the master; TTIN brings one back', async () => {
     const server = await startPrefork([appCopy() + ':app', '-w', '2', '-b', '127.0.0.1:0'], { workers: 2 });
     const old = server.workerPids();
     signal(server, 'SIGWINCH');
     await waitFor(() => old.every((pid) => !processAlive(pid)), 15_000, 'the workers to stop');
-    expect(server.log()).toMatch(/graceful stop of workers/);
+    await waitFor(() => server.log().includes('graceful stop of workers'), 5000, 'the WINCH log line');
     expect(server.master.exitCode).toBeNull();
     signal(server, 'SIGTTIN');
     await waitFor(() => server.workerPids().length === 3, 15_000, 'a new worker');
