@@ -66,7 +66,7 @@ export class Checklist {
 
   check(what: string, ok: boolean, detail = ''): boolean {
     if (ok) this.passed++;
-    else this.failed.push(`${what}${detail ? ` (${detail})` : ''}`);
+    else this.failed.push(`${what}${detail ? ` (${detail})` : ''}`.replace(/\s*\n\s*/g, ' / '));
     console.log(`  ${ok ? '✓' : '✗'} ${what}${detail ? dim(`  (${detail})`) : ''}`);
     return ok;
   }
