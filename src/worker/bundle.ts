@@ -123,11 +123,13 @@ async function bundle(appFile: string, configFile: string | null): Promise<strin
 function pruneBundles(outdir: string, name: string, current: string, keep = 3): void {
   const now = new Date();
   utimesSync(current, now, now); // esbuild leaves an unchanged file alone: this marks it newest
+  // Another master of the same app may be pruning at the same moment: a file gone meanwhile is fine.
+  const mtime = (file: string): number => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0;
   const mine = readdirSync(outdir)
     .filter((f) => f.startsWith(`worker-${name}-`) && f.endsWith('.mjs'))
-    .map((f) => join(outdir, f))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  for (const old of mine.slice(keep)) for (const f of [old, `${old}.map`]) rmSync(f, { force: true });
+    .map((f) => ({ file: join(outdir, f), at: mtime(join(outdir, f)) }))
+    .sort((a, b) => b.at - a.at);
+  for (const { file } of mine.slice(keep)) for (const f of [file, `${file}.map`]) rmSync(f, { force: true });
 }
 // <<< chapter 9
 
