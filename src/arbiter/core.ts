@@ -219,6 +219,10 @@ export function step(state: ArbiterState, event: ArbiterEvent, deps: Deps): { st
     // <<< chapter 8
     case 'booted':
       s.workers = s.workers.map((w) => (w.pid === event.pid ? { ...w, booted: true } : w));
+      // >>> chapter 8
+      // Booting counts against the timeout (a slow import never boots); serving starts a fresh count.
+      s.workers = s.workers.map((w) => (w.pid === event.pid ? { ...w, lastBeat: deps.now } : w));
+      // <<< chapter 8
       // >>> chapter 9
       // During a reload, each new worker that boots lets an old one go.
       if (s.rollout && s.phase === 'running') manageWorkers(s, effects, deps);

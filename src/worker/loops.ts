@@ -19,6 +19,10 @@ export interface LoopOptions {
   workerConnections: number;
   /** Called once per request, before the app runs (max_requests counting). */
   onRequest: () => void;
+  // >>> chapter 8
+  /** Called when a connection is taken or ended and when a request starts: the heartbeat's cue. */
+  onActivity?: () => void;
+  // <<< chapter 8
 }
 
 export interface WorkerLoop {
@@ -54,14 +58,28 @@ export function workerLoop(opts: LoopOptions): WorkerLoop {
       closeAfterEachResponse: sync,
       multithread: !sync,
       shouldClose: () => sync || !alive,
+      /* >>> chapters 4-7
       onRequest: opts.onRequest,
+      <<< chapters 4-7 */
+      // >>> chapter 8
+      onRequest: () => {
+        opts.onActivity?.();
+        opts.onRequest();
+      },
+      // <<< chapter 8
     }).finally(() => {
+      // >>> chapter 8
+      opts.onActivity?.();
+      // <<< chapter 8
       open.delete(socket);
       admit();
       if (!alive && open.size === 0) drained?.();
     });
 
   const accept = (socket: net.Socket): void => {
+    // >>> chapter 8
+    opts.onActivity?.();
+    // <<< chapter 8
     open.add(socket);
     admit(); // sync: closes the gates before anything else, so the next connection goes elsewhere
     if (sync) queue = queue.then(() => serve(socket));

@@ -18,6 +18,9 @@ import { AcceptGate, HandlePool } from './accept-gate.ts';
 import { EXIT_APP_LOAD_FAILED, EXIT_BOOT_FAILED, readBoot, type WorkerBoot } from './boot.ts';
 import { requestBudget } from './budget.ts';
 import { workerLoop } from './loops.ts';
+// >>> chapter 8
+import { startHeartbeat } from './heartbeat.ts';
+// <<< chapter 8
 // >>> chapter 7
 import { DEFAULT_ACCESS_LOG_FORMAT } from '../log/access-format.ts';
 import { createAccessLog } from '../log/access-log.ts';
@@ -111,6 +114,13 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
   // <<< chapter 5
 
   const budget = requestBudget(boot.maxRequests);
+  // >>> chapter 8
+  // #region start-heartbeat
+  // The master counts from the 'booted' message below; from then on the loop's activity and a timer
+  // tell it the worker is alive (worker/heartbeat.ts says exactly when).
+  const heartbeat = startHeartbeat({ workerClass: boot.workerClass, timeout: boot.timeout ?? 0, idle: () => loop.open === 0, send: () => send({ cmd: 'beat' }) });
+  // #endregion start-heartbeat
+  // <<< chapter 8
   const loop = workerLoop({
     app,
     workerClass: boot.workerClass,
@@ -136,6 +146,9 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
       log.info('Autorestarting worker after current request.');
       void loop.stop().then(() => exit(0));
     },
+    // >>> chapter 8
+    onActivity: heartbeat.pulse,
+    // <<< chapter 8
   });
 
   const pools = Array.from({ length: boot.listeners }, (_, i) => new HandlePool((count) => send({ cmd: 'handles', listener: i, count })));
@@ -221,19 +234,6 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
   loop.start(gates);
   await Promise.all(gates.map((g) => g.ready));
   send({ cmd: 'booted' });
-  // >>> chapter 8
-  // #region heartbeat
-  // A sync worker beats only between requests, as gunicorn's does: a request that runs longer than
-  // `timeout` gets it replaced, whatever it waits on. An async worker beats whenever its event loop
-  // turns, so only work that blocks the loop (CPU) stops the beat; slow I/O does not.
-  if ((boot.timeout ?? 0) > 0) {
-    const every = Math.min(1000, Math.max(100, (boot.timeout! * 1000) / 4));
-    setInterval(() => {
-      if (boot.workerClass === 'async' || loop.open === 0) send({ cmd: 'beat' });
-    }, every).unref();
-  }
-  // #endregion heartbeat
-  // <<< chapter 8
 }
 // #endregion boot
 

@@ -168,6 +168,15 @@ describe('arbiter core', () => {
     expect(of(later.effects, 'kill')).toEqual([{ type: 'kill', pid: 100, signal: 'SIGKILL' }]);
   });
 
+  it('booting counts against timeout from the spawn; booted starts a fresh count', () => {
+    const started = run([{ type: 'start' }], { state: initialState({ ...config, workers: 1, timeout: 30 }), now: 0 });
+    const slowBoot = run([{ type: 'tick' }], { state: started.state, now: 30_001 });
+    expect(of(slowBoot.effects, 'kill')).toEqual([{ type: 'kill', pid: 100, signal: 'SIGABRT' }]);
+    const booted = run([{ type: 'booted', pid: 100 }], { state: started.state, now: 20_000 });
+    expect(of(run([{ type: 'tick' }], { state: booted.state, now: 20_000 + 30_000 }).effects, 'kill')).toEqual([]);
+    expect(of(run([{ type: 'tick' }], { state: booted.state, now: 20_000 + 30_001 }).effects, 'kill')).toEqual([{ type: 'kill', pid: 100, signal: 'SIGABRT' }]);
+  });
+
   it('timeout 0 never kills', () => {
     const started = run([{ type: 'start' }], { state: initialState({ ...config, timeout: 0 }), now: 0 });
     expect(of(run([{ type: 'tick' }], { state: started.state, now: 10_000_000 }).effects, 'kill')).toEqual([]);
