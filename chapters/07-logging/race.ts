@@ -2,7 +2,7 @@
 // its rotated copies) hold afterwards. In mode 'a' this process plays logrotate: it renames the file
 // every so often and sends USR1 to the writers, which reopen it.
 import { fork, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { countLines, type Count } from './lines.ts';
 
@@ -58,7 +58,10 @@ export async function race(mode: Mode, opts: RaceOptions): Promise<RaceResult> {
     const rotator =
       mode === 'a' && opts.rotateEveryMs
         ? setInterval(() => {
-            // logrotate's way: one owner renames, then tells every writer to reopen the path.
+            // logrotate's way: one owner renames, then tells every writer to reopen the path. The file
+            // is back once a writer has reopened it; on a busy machine that can take longer than one
+            // interval, and until then there is nothing to rotate (logrotate's `missingok`).
+            if (!existsSync(file)) return;
             renameSync(file, `${file}.r${++rotations}`);
             for (const c of children) if (c.exitCode === null) c.kill('SIGUSR1');
           }, opts.rotateEveryMs)

@@ -10,7 +10,7 @@
 //     `<<< chapters 1-2 */`: cuts 1 and 2 get it back as live code, later cuts drop it.
 // A cut holds no marker lines, so readers and the docs see plain code.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pad2, writtenChapters } from '../index.ts';
@@ -112,30 +112,57 @@ export function sourceFiles(): string[] {
   return files;
 }
 
-/** Writes .cuts/NN/ afresh. Returns the files that chapter n itself introduces. */
+/**
+ * Brings .cuts/NN/ up to date. Returns the files that chapter n itself introduces.
+ *
+ * Cuts are read while they are written: a stage's server (and every worker it respawns) runs from its
+ * cut while another stage, `docs:dev` or a second terminal cuts again. So a cut is never deleted and
+ * rewritten: each file is replaced whole (written beside it, then renamed over it) and only when its
+ * text changed, and a file is removed only when its source is gone.
+ */
 export function cutChapter(n: number): string[] {
   const dest = cutDir(n);
-  rmSync(dest, { recursive: true, force: true });
   const introduced: string[] = [];
+  const written = new Set<string>();
   for (const rel of sourceFiles()) {
     const src = join(repoRoot, rel);
     const target = join(dest, rel);
     if (!TEXT.test(rel)) {
       // Binary or unknown files follow their folder's chapter.
       if (fileRange(rel, []).range.from > n) continue;
-      mkdirSync(dirname(target), { recursive: true });
-      cpSync(src, target);
+      replaceIfChanged(target, readFileSync(src), statSync(src).mode);
+      written.add(target);
       continue;
     }
     const text = readFileSync(src, 'utf8');
     const cut = cutText(rel, text, n);
     if (cut === null) continue;
     if (fileRange(rel, text.split('\n')).range.from === n) introduced.push(rel);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, cut, { mode: statSync(src).mode });
+    replaceIfChanged(target, cut, statSync(src).mode);
+    written.add(target);
   }
-  for (const f of FILES) cpSync(join(repoRoot, f), join(dest, f));
+  for (const f of FILES) {
+    replaceIfChanged(join(dest, f), readFileSync(join(repoRoot, f)), statSync(join(repoRoot, f)).mode);
+    written.add(join(dest, f));
+  }
+  for (const stale of walk(dest)) if (!written.has(stale) && !stale.endsWith(TMP_SUFFIX)) rmSync(stale, { force: true });
   return introduced;
+}
+
+const TMP_SUFFIX = '.cut-tmp';
+
+/** Writes `content` to `target` unless it already holds exactly that; readers see the old file or the new one, never a part. */
+function replaceIfChanged(target: string, content: string | Buffer, mode: number): void {
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+  try {
+    if (readFileSync(target).equals(bytes)) return;
+  } catch {
+    // not there yet
+  }
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = `${target}.${process.pid}${TMP_SUFFIX}`;
+  writeFileSync(tmp, bytes, { mode });
+  renameSync(tmp, target);
 }
 
 /** The diff of src/ between the previous written chapter and the end of chapter n, as `git diff` shows it. */
@@ -165,7 +192,7 @@ export function diffCuts(n: number): string {
 export function cutAll(): void {
   mkdirSync(join(cutsRoot, 'diffs'), { recursive: true });
   for (const c of writtenChapters) cutChapter(c.number);
-  for (const c of writtenChapters) writeFileSync(diffFile(c.number), diffCuts(c.number));
+  for (const c of writtenChapters) replaceIfChanged(diffFile(c.number), diffCuts(c.number), 0o644);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -3,12 +3,17 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { processAlive, waitFor } from '../helpers.ts';
 import { get, killAll, startPrefork, type Server } from '../arbiter/server.ts';
 import { load } from './load.ts';
 import { connect } from 'node:net';
 import { pathToFileURL } from 'node:url';
+
+// These scenarios start masters, bundle apps and boot workers one after another, under load: on a busy
+// machine they outlast vitest's default 20 s. Each step waits with a deadline of its own, which names
+// the step when it fails; this only keeps vitest from cutting a test short before those deadlines do.
+vi.setConfig({ testTimeout: 90_000 });
 
 const root = mkdtempSync(join(tmpdir(), 'prefork-signals-'));
 const repo = join(import.meta.dirname, '..', '..');
