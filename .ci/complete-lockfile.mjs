@@ -18,14 +18,16 @@ for (const [path, entry] of Object.entries(lock.packages)) {
     const m = PLATFORM.exec(name);
     if (!m || !/^\d+\.\d+\.\d+$/.test(range)) continue;
     const [, os, cpu, abi] = m;
+    // The keys in the order npm writes them (alphabetical after version), so that `npm install` on a
+    // fresh clone leaves the committed lock as it is.
     lock.packages[key] = {
       version: range,
       cpu: [cpu],
       dev: entry.dev ?? undefined,
+      ...(abi && abi.startsWith('musl') ? { libc: ['musl'] } : abi && abi.startsWith('gnu') ? { libc: ['glibc'] } : {}),
       license: entry.license,
       optional: true,
       os: [os],
-      ...(abi && abi.startsWith('musl') ? { libc: ['musl'] } : abi && abi.startsWith('gnu') ? { libc: ['glibc'] } : {}),
     };
     added++;
   }

@@ -1,8 +1,9 @@
 // Stage 3: our own HTTP/1.1. The same kind of app as chapter 2, but every byte between the socket and
 // the app now goes through src/http/: the request parser, its limits, the body framing, the writer.
 import { connect } from 'node:net';
+import { join, relative } from 'node:path';
 import { startHttpServer } from '../../src/http/server.ts';
-import { Checklist, heading, listenSomewhere, narrate, note, stageArgs, stopOnSignals } from '../tools/stage.ts';
+import { Checklist, heading, listenSomewhere, narrate, note, outsideCut, stageArgs, stopOnSignals } from '../tools/stage.ts';
 import { app } from './app.ts';
 
 const args = stageArgs();
@@ -16,28 +17,30 @@ const server = await listenSomewhere(
   args.port,
 );
 const { url, port } = server;
-const nc = `nc ${args.host} ${port}`;
+// Raw bytes go out through a few lines of node (nc does the same, where it is installed).
+const send = `node ${relative(process.cwd(), outsideCut(join(import.meta.dirname, '..', 'tools', 'send-bytes.mjs')))} ${args.host} ${port}`;
 
 if (args.once) process.exit(await scenario());
 
 heading('Chapter 3 — HTTP/1.1 by hand');
 narrate([
-  `Our own parser and writer now speak HTTP on ${url}; node:http is gone. Requests are bytes, so send bytes:`,
+  `Our own parser and writer now speak HTTP on ${url}; node:http is gone. Requests are bytes, so send bytes`,
+  '(send-bytes.mjs writes its input to the socket and prints the answer, like nc):',
   '',
-  `$ printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | ${nc}`,
+  `$ printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | ${send}`,
   '  (the answer comes at once; the connection stays open for the 2 s keep-alive timeout, then closes)',
-  `$ printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\nGET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' | ${nc}`,
+  `$ printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\nGET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' | ${send}`,
   '  (two pipelined requests, two answers in order, one client port)',
   `$ curl -v -H 'Transfer-Encoding: chunked' -d 'sent in chunks' ${url}/echo`,
   `$ curl -i ${url}/stream                  # no length from the app: Transfer-Encoding: chunked`,
   `$ curl -I ${url}/                        # HEAD: the headers, never a body`,
   '',
   'And the ones the server refuses, each with its status and one warning line here:',
-  `$ printf 'GET /%s HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' $(head -c 5000 /dev/zero | tr '\\0' a) | ${nc}      # 414`,
-  `$ (printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n'; for i in $(seq 101); do printf 'X-%s: 1\\r\\n' $i; done; printf '\\r\\n') | ${nc}   # 431`,
-  `$ printf 'POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 4\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n' | ${nc}   # 400: smuggling`,
-  `$ printf 'POST / HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: gzip\\r\\n\\r\\n' | ${nc}   # 501`,
-  `$ printf 'GET / HTTP/2.0\\r\\nHost: x\\r\\n\\r\\n' | ${nc}   # 505`,
+  `$ printf 'GET /%s HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' $(head -c 5000 /dev/zero | tr '\\0' a) | ${send}      # 414`,
+  `$ (printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n'; for i in $(seq 101); do printf 'X-%s: 1\\r\\n' $i; done; printf '\\r\\n') | ${send}   # 431`,
+  `$ printf 'POST / HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 4\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n' | ${send}   # 400: smuggling`,
+  `$ printf 'POST / HTTP/1.1\\r\\nHost: x\\r\\nTransfer-Encoding: gzip\\r\\n\\r\\n' | ${send}   # 501`,
+  `$ printf 'GET / HTTP/2.0\\r\\nHost: x\\r\\n\\r\\n' | ${send}   # 505`,
   `$ curl -i '${url}/bad-header?x'         # the app tried response splitting: 500, the header never sent`,
   '',
   'Press Ctrl-C to stop.',

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAddress } from '../../src/sock/address.ts';
-import { bind, closeListeners, type Listener } from '../../src/sock/bind.ts';
+import { bind, BindError, closeListeners, type Listener } from '../../src/sock/bind.ts';
 import type { WorkerBoot } from '../../src/worker/boot.ts';
 import { sourceEntry, spawnWorker } from '../../src/worker/spawn.ts';
 import { Checklist, heading, narrate, request, stageArgs, stopOnSignals } from '../tools/stage.ts';
@@ -21,7 +21,7 @@ const booted = new Map<string, number[]>();
 
 /** Binds one address and starts `count` workers of a class on it. Resolves with the URL once booted. */
 async function group(name: string, workerClass: 'sync' | 'async', count: number, p: number): Promise<string> {
-  const listener = bind(parseAddress(`${args.host}:${p}`));
+  const listener = bindSomewhere(p);
   listeners.push(listener);
   const boot: WorkerBoot = {
     app: spec, appKind: 'auto', cwd: process.cwd(), workerClass, workerConnections: 1000, keepalive: 5,
@@ -49,6 +49,17 @@ async function group(name: string, workerClass: 'sync' | 'async', count: number,
     }
   });
   return listener.name;
+}
+
+/** Binds the preferred port; if it is taken, any free one rather than failing (as listenSomewhere does). */
+function bindSomewhere(p: number): Listener {
+  try {
+    return bind(parseAddress(`${args.host}:${p}`));
+  } catch (err) {
+    if (!(err instanceof BindError && err.message.includes('EADDRINUSE')) || p === 0) throw err;
+    console.log(`(port ${p} is in use, taking a free one instead)`);
+    return bind(parseAddress(`${args.host}:0`));
+  }
 }
 
 let stopping = false;
@@ -87,9 +98,10 @@ narrate([
   `  sync pair    ${booted.get('sync pair')!.join(', ')}  on ${pairUrl}   (two workers, one socket)`,
   '',
   'Two slow requests at once: the sync worker answers them one after the other (about 4 s),',
-  'the async worker both together (about 2 s):',
-  `$ time (curl -s ${syncUrl}/sleep?ms=2000 & curl -s ${syncUrl}/sleep?ms=2000 & wait)`,
-  `$ time (curl -s ${asyncUrl}/sleep?ms=2000 & curl -s ${asyncUrl}/sleep?ms=2000 & wait)`,
+  'the async worker both together (about 2 s). Each answer is the pid of the worker that served it',
+  "(-w '\\n' puts each pid on a line of its own; the URLs are quoted because ? is a wildcard in zsh):",
+  `$ time (curl -s -w '\\n' '${syncUrl}/sleep?ms=2000' & curl -s -w '\\n' '${syncUrl}/sleep?ms=2000' & wait)`,
+  `$ time (curl -s -w '\\n' '${asyncUrl}/sleep?ms=2000' & curl -s -w '\\n' '${asyncUrl}/sleep?ms=2000' & wait)`,
   '',
   'Keep-alive: curl reuses the connection with the async worker; the sync worker says Connection: close.',
   `$ curl -sv ${asyncUrl}/ ${asyncUrl}/ 2>&1 | grep -iE 're-?us|connection:'`,
@@ -97,7 +109,7 @@ narrate([
   '',
   'Two sync workers on one socket: while one is busy, the other takes the next request at once,',
   'whether the busy one computes (/cpu) or waits (/sleep):',
-  `$ curl -s ${pairUrl}/sleep?ms=3000 & sleep 0.2; time curl -s ${pairUrl}/`,
+  `$ curl -s -w '\\n' '${pairUrl}/sleep?ms=3000' & sleep 0.2; time curl -s -w '\\n' ${pairUrl}/`,
   '',
   'Press Ctrl-C to stop (the workers get SIGTERM and finish what they are doing).',
 ]);
@@ -122,11 +134,18 @@ async function scenario(): Promise<number> {
   list.check('the async worker keeps the connection and answers pipelined requests in order', count(pipelined, 'HTTP/1.1 200') === 2 && /keep-alive/i.test(pipelined));
 
   for (const kind of ['cpu', 'sleep']) {
-    const slow = request(`${pairUrl}/${kind}?ms=1500`);
-    await new Promise((r) => setTimeout(r, 200));
-    const fast = await request(`${pairUrl}/`);
-    const busy = await slow;
-    list.check(`sync pair: while one worker is busy (${kind}), the other answers at once`, fast.ms < 500 && fast.text !== busy.text, `${fast.ms.toFixed(0)} ms`);
+    // The slow request must be taken before the fast one is sent. 200 ms is plenty on a quiet machine;
+    // a busy one can reorder them, and then the pair shows nothing (both may land on one worker), so
+    // such an attempt is run again. "At once" is well under the 1.3 s the busy worker still needs.
+    let fast: Awaited<ReturnType<typeof request>> | null = null;
+    let busy: Awaited<ReturnType<typeof request>> | null = null;
+    for (let attempt = 0; attempt < 3 && fast?.text === busy?.text; attempt++) {
+      const slow = request(`${pairUrl}/${kind}?ms=1500`);
+      await new Promise((r) => setTimeout(r, 200));
+      fast = await request(`${pairUrl}/`);
+      busy = await slow;
+    }
+    list.check(`sync pair: while one worker is busy (${kind}), the other answers at once`, fast!.ms < 650 && fast!.text !== busy!.text, `${fast!.ms.toFixed(0)} ms`);
   }
   return list.finish();
 }

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Checklist, heading, narrate, note, request, stageArgs, followMaster, startPrefork, ProcessGroups, type StageServer } from '../tools/stage.ts';
+import { Checklist, heading, narrate, note, outsideCut, request, stageArgs, followMaster, startPrefork, ProcessGroups, type StageServer } from '../tools/stage.ts';
 
 const args = stageArgs();
 const here = dirname(fileURLToPath(import.meta.url));
@@ -38,7 +38,11 @@ function tree(server: Running): string[] {
   ];
 }
 
-const server = await prefork([app, '-w', String(workers), '-b', `${args.host}:${args.once ? 0 : args.port}`], args.once);
+let server = await prefork([app, '-w', String(workers), '-b', `${args.host}:${args.once ? 0 : args.port}`], args.once);
+if (!server.url && !args.once && args.port !== 0 && server.log.some((l) => l.includes('Connection in use'))) {
+  console.log(`(port ${args.port} is in use, taking a free one instead)`);
+  server = await prefork([app, '-w', String(workers), '-b', `${args.host}:0`]);
+}
 if (!server.url) {
   if (args.once) for (const line of server.log) console.error(`    ${line}`);
   console.error(`prefork did not start (exit code ${await server.exited}).`);
@@ -59,8 +63,8 @@ narrate([
   'Stop the whole server gracefully, as a process manager would (or press Ctrl-C here):',
   `$ kill -TERM ${server.pid}`,
   '',
-  'The same server, outside this stage:',
-  `$ npx prefork ${app}:app -w 4 -b 127.0.0.1:8000`,
+  'The same server, outside this stage, once it has stopped (the repository\'s copy of the app):',
+  `$ npx prefork ${relative(process.cwd(), outsideCut(join(here, '..', '04-worker', 'app.ts')))}:app -w 4 -b ${args.host}:${new URL(server.url).port}`,
 ]);
 followMaster(server, (code) => console.log(`\nThe master exited with code ${code}.`));
 

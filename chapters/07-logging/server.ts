@@ -1,6 +1,6 @@
 // `prefork` for the stage, with its logs in files: the error log is where the stage learns that the
 // workers have booted, as you would with `tail -f`.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -51,18 +51,35 @@ export async function startServer(args: string[], errorLog: string, workers: num
   };
 }
 
-/** The log files a process holds open, as `ls -l /proc/PID/fd` shows them (Linux). */
-export function openLogs(pid: number): string[] {
+/** How to list a process's open files by hand here: /proc on Linux, lsof elsewhere (macOS). */
+export const listOpenFiles = (pid: string): string => (process.platform === 'linux' ? `ls -l /proc/${pid}/fd` : `lsof -p ${pid}`);
+
+const LOG_FILE = /\.log(\.\d+)?( \(deleted\))?$/;
+
+/**
+ * The log files a process holds open: what `ls -l /proc/PID/fd` shows on Linux, or `lsof -p PID` where
+ * there is no /proc (macOS). null when neither can tell (no /proc, no lsof): "none" would be a guess.
+ */
+export function openLogs(pid: number): string[] | null {
+  if (existsSync('/proc/self/fd')) {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+        try {
+          const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+          return LOG_FILE.test(target) ? [target] : [];
+        } catch {
+          return [];
+        }
+      });
+    } catch {
+      return []; // the process is gone: it holds nothing
+    }
+  }
   try {
-    return readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
-      try {
-        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        return /\.log(\.\d+)?( \(deleted\))?$/.test(target) ? [target] : [];
-      } catch {
-        return [];
-      }
-    });
-  } catch {
-    return [];
+    // -Fn: one "n<name>" line per open file. lsof exits 1 when the process is gone (nothing printed).
+    const out = execFileSync('lsof', ['-p', String(pid), '-Fn'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return out.split('\n').flatMap((l) => (l.startsWith('n') && LOG_FILE.test(l) ? [l.slice(1)] : []));
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : [];
   }
 }

@@ -379,15 +379,26 @@ async function scenario(list: Checklist | null): Promise<Handover | null> {
   mark = s.lines.length;
   process.kill(master, 'SIGHUP');
   const rolledBack = await until(() => matches(s, /Reload failed, going back to the previous configuration/, mark).length > 0, 30_000);
-  // The new workers, started and gone (one failed, the other was retired).
-  await until(() => matches(s, /Booting worker with pid: (\d+)/, mark).every(({ m }) => matches(s, GONE, mark).some((g) => Number(g.m[1] ?? g.m[2]) === Number(m[1]))), 10_000);
+  // The workers started for the reload (as many as it wants), all gone: one failed, the others were
+  // stopped. A worker stopped before it booted never logs a line: the master's "was sent SIGTERM" is the
+  // first place its pid appears, so the result below says who it was.
+  const reloadWorkers = (): number[] => [...new Set(matches(s, GONE, mark).map(({ m }) => Number(m[1] ?? m[2])))].filter((pid) => !v2Workers.includes(pid));
+  await until(() => reloadWorkers().length >= v2Workers.length, 10_000);
   const backAt = Date.now();
   await until(() => load.sentBetween(backAt).length >= 10, 10_000);
   answers = load.sentBetween(t);
   f = failures(answers);
-  const exit3 = matches(s, /Worker \(pid:\d+\) exited with code 3/, mark).length;
-  result(`reload failed (${exit3} worker${exit3 === 1 ? '' : 's'} exited with code 3), rolled back; serving: ${serving(s).join(', ')}; answers: ${count(answers, (a) => a.version === 'v2')} v2, ${count(answers, (a) => a.version !== 'v2')} other; requests ${f.detail}`);
-  check('the broken reload was rolled back ("Reload failed, going back to the previous configuration")', rolledBack && exit3 >= 1);
+  const exit3 = matches(s, /Worker \(pid:(\d+)\) exited with code 3/, mark).map(({ m }) => Number(m[1]));
+  const booted = matches(s, /Booting worker with pid: (\d+)/, mark).map(({ m }) => Number(m[1]));
+  const unbooted = reloadWorkers().filter((pid) => !booted.includes(pid));
+  const others = reloadWorkers().filter((pid) => !exit3.includes(pid) && !unbooted.includes(pid));
+  result(
+    `reload failed: new worker ${exit3.join(', ') || '?'} exited with code 3` +
+      `${unbooted.length ? `; ${unbooted.join(', ')}, started with it, was stopped before it had booted` : ''}` +
+      `${others.length ? `; ${others.join(', ')}, started with it, was stopped` : ''}` +
+      `; rolled back, serving: ${serving(s).join(', ')}; answers: ${count(answers, (a) => a.version === 'v2')} v2, ${count(answers, (a) => a.version !== 'v2')} other; requests ${f.detail}`,
+  );
+  check('the broken reload was rolled back ("Reload failed, going back to the previous configuration")', rolledBack && exit3.length >= 1);
   const halted = matches(s, /Reason: (.*)/, mark, master)[0]?.m[1];
   check('the master kept running, with the same two v2 workers', alive(master) && sameSet(serving(s), v2Workers), halted ? `the master stopped: ${halted}` : serving(s).join(', '));
   check('still answering v2: every answer since the HUP', answers.length > 0 && answers.every((a) => !a.ok || a.version === 'v2'), `${count(answers, (a) => a.version === 'v2')} v2`);
@@ -537,7 +548,8 @@ narrate([
   `$ kill -USR2 $(cat ${pidfile})      # a new master, its pid in ${pidfile}.2`,
   `$ kill -TERM $(cat ${pidfile})      # right after USR2: the old master goes, the new one is promoted`,
   'TERM is the graceful stop: a request in flight completes, then the master exits. INT and QUIT stop at once.',
-  `$ curl -s ${server.url}/sleep?ms=5000 & kill -TERM $(cat ${pidfile})`,
+  'Here the request gets a second to reach a worker before the TERM (sent at once, it could arrive first):',
+  `$ curl -s -w '(%{http_code} after %{time_total} s)\\n' '${server.url}/sleep?ms=5000' & sleep 1; kill -TERM $(cat ${pidfile})`,
   '',
   'Ctrl-C here stops every master this stage started.',
 ]);

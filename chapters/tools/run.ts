@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chapters, findChapter, type Chapter } from '../index.ts';
 import { cutAll, cutDir, diffFile, MarkerError, repoRoot } from './cut.ts';
+import { swallowedFlags } from './npm-flags.ts';
+import { page } from './pager.ts';
 
 const [key, ...rest] = process.argv.slice(2);
 const chapter = key === undefined ? undefined : findChapter(key);
@@ -22,6 +24,12 @@ if (!chapter || !chapter.stage) {
   process.exit(2);
 }
 
+const intended = swallowedFlags(process.env, key!, rest);
+if (intended) {
+  console.error(`npm kept the flags for itself: flags for the chapter go after --, so write\n  ${intended}`);
+  process.exit(2);
+}
+
 try {
   cutAll();
 } catch (err) {
@@ -31,7 +39,7 @@ try {
 }
 
 if (rest.includes('--diff')) {
-  process.stdout.write(readFileSync(diffFile(chapter.number), 'utf8'));
+  page(readFileSync(diffFile(chapter.number), 'utf8'));
   process.exit(0);
 }
 

@@ -45,6 +45,15 @@ export async function listenSomewhere<T>(start: (port: number) => Promise<T>, po
   }
 }
 
+/**
+ * The repository's own copy of a path that a stage finds in its cut (.cuts/NN/x -> x), for files the
+ * learner adds or runs by hand: every `npm run chapter` brings the cuts up to date and removes from them
+ * whatever has no source, and the repository's paths are the short ones to type.
+ */
+export function outsideCut(path: string): string {
+  return path.replace(/[\\/]\.cuts[\\/]\d+(?=[\\/])/, '');
+}
+
 const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const dim = (s: string): string => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
 

@@ -32,7 +32,13 @@ export interface LoadedApp {
 }
 
 // #region load
+/* >>> chapters 2-3
 export async function loadApp(spec: string, opts: { cwd?: string; kind?: AppKind } = {}): Promise<LoadedApp> {
+<<< chapters 2-3 */
+// >>> chapter 4
+/** `importModule`: how a worker whose app was compiled into it (a bundle, chapter 5) imports that copy. */
+export async function loadApp(spec: string, opts: { cwd?: string; kind?: AppKind; importModule?: () => Promise<Record<string, unknown>> } = {}): Promise<LoadedApp> {
+// <<< chapter 4
   let parsed;
   try {
     parsed = parseAppSpec(spec);
@@ -42,16 +48,29 @@ export async function loadApp(spec: string, opts: { cwd?: string; kind?: AppKind
   const file = resolve(opts.cwd ?? process.cwd(), parsed.file);
   const fail = (why: string, reason: LoadFailure, cause?: unknown): AppLoadError =>
     new AppLoadError(`cannot load app ${JSON.stringify(spec)}: ${why}`, reason, { cause });
-  if (!existsSync(file)) throw fail(`no such file ${file}`, 'not-found');
+  /* >>> chapters 2-3
+  if (!existsSync(file)) throw fail(`the file ${file} does not exist`, 'not-found');
+  <<< chapters 2-3 */
+  // >>> chapter 4
+  // A compiled-in copy needs no file on disk (the file may have changed or gone since it was compiled).
+  if (!opts.importModule && !existsSync(file)) throw fail(`the file ${file} does not exist`, 'not-found');
+  // <<< chapter 4
   let mod: Record<string, unknown>;
   try {
+    /* >>> chapters 2-3
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    <<< chapters 2-3 */
+    // >>> chapter 4
+    mod = opts.importModule ? await opts.importModule() : ((await import(pathToFileURL(file).href)) as Record<string, unknown>);
+    // <<< chapter 4
   } catch (err) {
     throw fail(`importing ${file} failed: ${err instanceof Error ? err.message : String(err)}`, 'import-failed', err);
   }
   if (!(parsed.exportName in mod)) {
-    const names = Object.keys(mod).join(', ') || 'nothing';
-    throw fail(`${file} has no export named ${JSON.stringify(parsed.exportName)} (it exports: ${names})`, 'no-export');
+    const names = Object.keys(mod);
+    // `export default` is how fetch handlers (a Hono app) are usually written: say how to name it.
+    const hint = names.includes('default') ? `; to serve the default export, write ${JSON.stringify(`${parsed.file}:default`)}` : '';
+    throw fail(`${file} has no export named ${JSON.stringify(parsed.exportName)} (it exports: ${names.join(', ') || 'nothing'})${hint}`, 'no-export');
   }
   const { app, kind } = toApp(mod[parsed.exportName], opts.kind ?? 'auto', (why) =>
     fail(`export ${JSON.stringify(parsed.exportName)} of ${file} ${why}`, 'not-an-app'),

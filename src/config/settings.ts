@@ -2,8 +2,10 @@
 // Every setting, once: its name, flags, type, default, validation and documentation. The command-line
 // parser, the config-file loader, --print-config and the docs' settings page are all generated from
 // this list, as gunicorn's config.py does with its Setting classes.
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { LEVELS } from '../log/logger.ts';
+import { AddressError, parseAddress } from '../sock/address.ts';
 // >>> chapter 7
 import { DEFAULT_ACCESS_LOG_FORMAT } from '../log/access-format.ts';
 // <<< chapter 7
@@ -27,6 +29,8 @@ export interface Setting {
   min?: number;
   /** For 'int': a leading 0 means octal (umask 0022), as gunicorn's umask flag reads it. */
   octal?: boolean;
+  /** For 'list': what is wrong with one item (null: nothing), and the forms an item may take. */
+  item?: { problem: (item: string) => string | null; allowed: string };
   default: unknown;
   /** A short placeholder for --help: INT, ADDRESS, FILE... */
   meta?: string;
@@ -77,7 +81,8 @@ export const SETTINGS: Setting[] = [
   {
     name: 'bind', flags: ['-b', '--bind'], type: 'list', default: ['127.0.0.1:8000'], meta: 'ADDRESS', section: 'Server Socket', chapter: 5,
     short: 'Address to listen on: HOST:PORT, [IPv6]:PORT or unix:PATH. Repeat for several.',
-    doc: 'Every address is bound by the master before any worker exists. A host without a port means port 8000. A higher level (command line over config file) replaces the whole list.',
+    doc: 'Every address is bound by the master before any worker exists. HOST is an IP address (127.0.0.1, 0.0.0.0, ::1): names such as localhost are not looked up. A host without a port means port 8000; `:PORT` means every interface. A higher level (command line over config file) replaces the whole list. A malformed address stops the server at start, as any bad setting does.',
+    item: { problem: bindAddressProblem, allowed: 'HOST:PORT, [IPv6]:PORT, HOST alone (port 8000), :PORT (every interface) or unix:PATH, with HOST an IP address and PORT from 0 to 65535' },
   },
   {
     name: 'backlog', flags: ['--backlog'], type: 'int', min: 1, default: 2048, meta: 'INT', section: 'Server Socket', chapter: 5,
@@ -87,7 +92,7 @@ export const SETTINGS: Setting[] = [
   {
     name: 'umask', flags: ['-m', '--umask'], type: 'int', min: 0, octal: true, default: 0, meta: 'INT', section: 'Server Mechanics', chapter: 5,
     short: 'umask applied while binding unix sockets (octal like 0o007 or 0007 accepted).',
-    doc: 'As in gunicorn it affects only the unix socket file (and, from chapter 8, heartbeat files).',
+    doc: 'Applied only while a unix socket is bound, so it sets that socket file\'s permissions and nothing else (gunicorn also applies it to its heartbeat files; our heartbeats are IPC messages, so there are none). The default 0 makes the socket world-writable.',
   },
   // #region workers-setting
   {
@@ -119,7 +124,10 @@ export const SETTINGS: Setting[] = [
   {
     name: 'timeout', flags: ['-t', '--timeout'], type: 'int', min: 0, default: 30, meta: 'INT', section: 'Worker Processes', chapter: 5,
     short: 'Seconds a worker may stay silent before it is killed and replaced (0: never).',
-    doc: 'Enforced from chapter 8, where workers send heartbeats.',
+    doc:
+      'Enforced from chapter 8, where workers send heartbeats. A sync worker does not beat while it serves, so this bounds ' +
+      'one request, counted from when the worker took it; an async worker beats whenever its event loop turns, so this ' +
+      'bounds how long the loop stays blocked. Booting counts too: an app whose import takes longer never boots.',
   },
   {
     name: 'graceful_timeout', flags: ['--graceful-timeout'], type: 'int', min: 0, default: 30, meta: 'INT', section: 'Worker Processes', chapter: 5,
@@ -264,7 +272,7 @@ export function defaults(env: NodeJS.ProcessEnv = process.env): Settings {
   const values = Object.fromEntries(SETTINGS.map((s) => [s.name, structuredClone(s.default)])) as Settings;
   // gunicorn reads these two from the environment for its defaults.
   if (env.WEB_CONCURRENCY) values.workers = convert(byName.get('workers')!, env.WEB_CONCURRENCY, 'WEB_CONCURRENCY') as number;
-  if (env.PORT) values.bind = [`0.0.0.0:${env.PORT}`];
+  if (env.PORT) values.bind = convert(byName.get('bind')!, `0.0.0.0:${env.PORT}`, 'PORT') as string[];
   return values;
 }
 
@@ -288,10 +296,15 @@ export function convert(setting: Setting, value: unknown, source: string): unkno
       if (value === null) return null;
       if (typeof value !== 'string') throw bad('must be a string');
       return value.trim();
-    case 'list':
-      if (typeof value === 'string') return [value];
-      if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value;
-      throw bad('must be a string or an array of strings');
+    case 'list': {
+      const list = typeof value === 'string' ? [value] : value;
+      if (!Array.isArray(list) || !list.every((v) => typeof v === 'string')) throw bad('must be a string or an array of strings');
+      for (const item of list) {
+        const problem = setting.item?.problem(item);
+        if (problem) throw new ConfigError(`Invalid value for ${where}: ${JSON.stringify(item)}: ${problem}. Allowed: ${setting.item!.allowed}`);
+      }
+      return list;
+    }
     case 'choice':
       if (typeof value === 'string' && setting.choices?.includes(value)) return value;
       throw bad(`must be one of ${setting.choices?.join(', ')}`);
@@ -315,6 +328,27 @@ function parseWhole(text: string, octal: boolean): number {
 }
 
 const parseOctal = (digits: string): number => (/^[0-7]+$/.test(digits) ? parseInt(digits, 8) : NaN);
+
+// #region bind-check
+/**
+ * What is wrong with a bind address, checked with the settings so that --check-config and a start refuse
+ * it alike: parseAddress's reason, or a host that is a name. The master binds through libuv, which takes
+ * IP addresses only and looks no name up (a "localhost" would fail later, at bind, with EINVAL).
+ */
+function bindAddressProblem(text: string): string | null {
+  try {
+    const address = parseAddress(text);
+    if (address.kind === 'tcp' && isIP(address.host) === 0) {
+      return `${JSON.stringify(address.host)} is not an IP address (names are not looked up: for localhost, write 127.0.0.1)`;
+    }
+    return null;
+  } catch (err) {
+    if (!(err instanceof AddressError)) throw err;
+    // parseAddress's message starts with the address, which the caller shows already.
+    return err.message.replace(`${JSON.stringify(text)}: `, '');
+  }
+}
+// #endregion bind-check
 
 /** A sensible worker count for this machine, for docs and examples: 2 x cores + 1. */
 export const suggestedWorkers = (): number => availableParallelism() * 2 + 1;

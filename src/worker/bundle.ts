@@ -29,6 +29,9 @@ export async function workerEntry(spec: string, cwd: string, onFallback: (why: s
   const appFile = resolve(cwd, parseAppSpec(spec).file);
   // `npm run chapter N -- --mine` swaps modules at load time; a bundle would bake the reference ones in.
   if (process.env.PREFORK_MINE) return sourceEntry();
+  // No file, nothing to bundle, and no bundling failure to warn about: the worker reports the missing
+  // file as it reports any app that cannot be loaded ("does not exist", exit 4).
+  if (!existsSync(appFile)) return sourceEntry();
   try {
     // A 1 MB young generation: under load V8 otherwise grows it up to 16 MB per semi-space, measured
     // as ~12 MB more resident memory per worker for no gain in requests/s (chapter 5).
@@ -56,7 +59,6 @@ async function bundle(appFile: string, configFile: string | null): Promise<strin
   const config = configFile ? `() => import(${JSON.stringify(configFile)})` : 'undefined';
 // <<< chapter 6
   const esbuild = await import('esbuild');
-  if (!existsSync(appFile)) throw new Error(`no such file ${appFile}`);
   const outdir = cacheDir(appFile);
   /* >>> chapters 5-5
   const name = createHash('sha256').update(`${workerMain}\0${appFile}`).digest('hex').slice(0, 12);

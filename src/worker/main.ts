@@ -1,6 +1,5 @@
 // @chapter 4
 // A worker process: loads the app, takes copies of the listening sockets from the master, serves.
-import { parseAppSpec } from '../app/app-spec.ts';
 // >>> chapter 6
 import type { Settings } from '../config/settings.ts';
 import { callHook, HookError, loadWorkerHooks, type RequestHooks, type WorkerView } from '../hooks/call.ts';
@@ -8,7 +7,7 @@ import { callHook, HookError, loadWorkerHooks, type RequestHooks, type WorkerVie
 // >>> chapter 5
 import { installLightResponse } from '../app/light-fetch.ts';
 // <<< chapter 5
-import { AppLoadError, loadApp, toApp } from '../app/load-app.ts';
+import { AppLoadError, loadApp } from '../app/load-app.ts';
 import type { App } from '../app/types.ts';
 import { SERVER_SOFTWARE } from '../cgi/server.ts';
 import { normaliseLimits } from '../http/limits.ts';
@@ -240,25 +239,20 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
 // #region load
 async function loadOrExit(boot: WorkerBoot, log: Logger, importApp?: () => Promise<Record<string, unknown>>): Promise<{ app: App; kind: 'wsgi' | 'fetch' }> {
   try {
-    if (importApp) {
-      const name = parseAppSpec(boot.app).exportName;
-      let appModule: Record<string, unknown>;
-      try {
-        appModule = await importApp();
-      } catch (err) {
-        throw new AppLoadError(`cannot load app ${JSON.stringify(boot.app)}: importing it failed: ${err instanceof Error ? err.message : String(err)}`, 'import-failed', { cause: err });
-      }
-      if (!(name in appModule)) throw new AppLoadError(`cannot load app ${JSON.stringify(boot.app)}: no export named ${JSON.stringify(name)}`, 'no-export');
-      return toApp(appModule[name], boot.appKind, (why) => new AppLoadError(`cannot load app ${JSON.stringify(boot.app)}: export ${JSON.stringify(name)} ${why}`, 'not-an-app'));
-    }
-    return await loadApp(boot.app, { cwd: boot.cwd, kind: boot.appKind });
+    // A bundled worker imports the copy of the app compiled into it (importApp); the checks are the same.
+    return await loadApp(boot.app, { cwd: boot.cwd, kind: boot.appKind, ...(importApp ? { importModule: importApp } : {}) });
   } catch (err) {
     // gunicorn: an import that fails is a boot failure (3); a missing or wrong export is an app load failure (4).
-    const code = err instanceof AppLoadError && err.reason !== 'import-failed' ? EXIT_APP_LOAD_FAILED : EXIT_BOOT_FAILED;
-    log.error(`Exception in worker process:\n${describeError(err instanceof AppLoadError && err.cause ? err.cause : err)}`);
-    if (err instanceof AppLoadError) process.stderr.write(`${err.message}\n`);
+    const loadFailed = err instanceof AppLoadError && err.reason !== 'import-failed';
+    // A missing file or export is said in one line: a stack would only point into the server (or its
+    // bundle cache). An app that threw while it was imported gets its stack: that says where.
+    if (loadFailed) log.error(err.message);
+    else {
+      log.error(`Exception in worker process:\n${describeError(err instanceof AppLoadError && err.cause ? err.cause : err)}`);
+      if (err instanceof AppLoadError) process.stderr.write(`${err.message}\n`);
+    }
     log.info(`Worker exiting (pid: ${process.pid})`);
-    process.exit(code);
+    process.exit(loadFailed ? EXIT_APP_LOAD_FAILED : EXIT_BOOT_FAILED);
   }
 }
 // #endregion load

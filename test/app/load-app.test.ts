@@ -43,7 +43,7 @@ describe('loadApp', () => {
 
   it('names the reason for each failure', async () => {
     const cases: [string, string, RegExp][] = [
-      ['missing.ts:app', 'not-found', /no such file .*missing\.ts/],
+      ['missing.ts:app', 'not-found', /the file .*missing\.ts does not exist/],
       ['throws.ts', 'import-failed', /importing .*throws\.ts failed: connection refused/],
       ['apps.ts:nothing', 'no-export', /no export named "nothing" \(it exports: .*app.*handler/],
       ['apps.ts:notAnApp', 'not-an-app', /export "notAnApp" .* is number, not a function/],
@@ -56,4 +56,21 @@ describe('loadApp', () => {
       expect(err.message, spec).toMatch(message);
     }
   });
+
+  it('says how to serve a default export when the name asked for is missing', async () => {
+    expect((await failure('apps.ts:nothing')).message).toMatch(/\(it exports: .*default.*\); to serve the default export, write "apps\.ts:default"$/);
+  });
+
+  // >>> chapter 4
+  it('checks a module it is handed (a worker bundle) the same way, without needing the file', async () => {
+    const importModule = async (): Promise<Record<string, unknown>> => ({ default: { fetch: () => new Response('compiled in') } });
+    const loaded = await loadApp('gone.ts:default', { cwd: fixtures, importModule });
+    expect([loaded.kind, await body(loaded.app)]).toEqual(['fetch', 'compiled in']);
+    const err = await loadApp('gone.ts:app', { cwd: fixtures, importModule }).then(
+      () => null,
+      (e: AppLoadError) => e,
+    );
+    expect([err?.reason, err?.message]).toEqual(['no-export', expect.stringMatching(/no export named "app" \(it exports: default\)/)]);
+  });
+  // <<< chapter 4
 });

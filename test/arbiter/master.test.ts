@@ -1,6 +1,6 @@
 // @chapter 5
 // The real server, as its users see it: the process tree, signals, exit codes, and requests answered.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,10 +55,56 @@ describe('prefork: master and workers', () => {
     }
   });
 
+  it('names a missing export with the exports the file has, in one line with no stack; a missing file is said so', async () => {
+    const spec = `${fixture('fetch-app.ts')}:app`;
+    const listed = 'has no export named "app" (it exports: default); to serve the default export, write';
+    const served = await startPrefork([spec, '-b', '127.0.0.1:0'], { workers: 0 });
+    expect(await served.exited).toBe(4);
+    expect(served.log()).toContain(listed);
+    expect(served.log(), 'a stack would point into the bundle cache').not.toMatch(/^\s+at /m);
+    const checked = await startPrefork([spec, '--check-config'], { workers: 0 });
+    expect(await checked.exited).toBe(1);
+    expect(checked.log()).toContain(listed);
+    const nowhere = join(dir, 'nowhere.ts');
+    const missing = await startPrefork([nowhere, '-b', '127.0.0.1:0'], { workers: 0 });
+    expect(await missing.exited).toBe(4);
+    expect(missing.log()).toContain(`the file ${nowhere} does not exist`);
+    expect(missing.log()).not.toMatch(/bundling failed|^\s+at /m);
+  });
+
+  it("serves the README's app from a folder outside the repository, with the bin run by its path", async () => {
+    // The README's example file, as written there; the server runs in the app's folder, as a user would.
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+    const example = /## Serving your own app[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example, 'the README shows an app.ts').toBeDefined();
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, 'app.ts'), example!);
+    for (const [spec, body] of [['app.ts:app', 'Hello from /there\n'], ['app.ts:default', 'hi\n']]) {
+      const server = await startPrefork([spec!, '-b', '127.0.0.1:0'], { workers: 1, cwd: elsewhere });
+      const answer = await get(`${server.url}/there`);
+      expect([answer.status, answer.text], spec).toEqual([200, body]);
+      await server.stop();
+      expect(await server.exited, spec).toBe(0);
+    }
+  });
+
   it('names a bad setting and exits 1 before starting anything', async () => {
     const server = await startPrefork([app, '-w', 'many'], { workers: 0 });
     expect(await server.exited).toBe(1);
     expect(server.log()).toContain('Error: Invalid value for workers (-w/--workers) from the command line: "many": must be a whole number >= 1');
+  });
+
+  it('refuses a malformed bind address alike in --check-config and at start, before binding anything', async () => {
+    for (const extra of [['--check-config'], []]) {
+      for (const address of ['nonsense', '127.0.0.1:99999']) {
+        const server = await startPrefork([app, '-b', address, ...extra], { workers: 0 });
+        expect(await server.exited, `${address} ${extra.join(' ')}`).toBe(1);
+        expect(server.log()).toContain(`Error: Invalid value for bind (-b/--bind) from the command line: "${address}": `);
+        expect(server.log()).toContain('Allowed: HOST:PORT, [IPv6]:PORT, HOST alone (port 8000), :PORT (every interface) or unix:PATH');
+        expect(server.log()).not.toContain('Starting prefork');
+      }
+    }
   });
 
   it('--check-config loads the app and exits 0, or 1 with the reason', async () => {

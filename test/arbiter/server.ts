@@ -22,11 +22,14 @@ export interface Server {
 
 const running = new Set<ChildProcess>();
 
-/** Starts prefork with these arguments; resolves once `workers` workers have booted (0: don't wait). */
-export async function startPrefork(args: string[], opts: { workers?: number; env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Server> {
+/**
+ * Starts prefork (the bin, by its path) with these arguments, in `cwd` (the repository by default);
+ * resolves once `workers` workers have booted (0: don't wait).
+ */
+export async function startPrefork(args: string[], opts: { workers?: number; env?: Record<string, string>; nodeArgs?: string[]; cwd?: string } = {}): Promise<Server> {
   // detached: the master leads a process group, so teardown can kill it and every worker at once.
   const master = spawn(process.execPath, [...(opts.nodeArgs ?? []), join(repo, 'src', 'prefork.mjs'), ...args], {
-    cwd: repo,
+    cwd: opts.cwd ?? repo,
     detached: true,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],

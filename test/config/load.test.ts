@@ -1,5 +1,6 @@
 // @chapter 5
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSettings, parseCommandLine, shellSplit } from '../../src/config/load.ts';
@@ -70,6 +71,40 @@ describe('settings: precedence', () => {
   it('takes WEB_CONCURRENCY and PORT as defaults, like gunicorn', async () => {
     const { settings } = await load([], { WEB_CONCURRENCY: '6', PORT: '5000' });
     expect([settings.workers, settings.bind]).toEqual([6, ['0.0.0.0:5000']]);
+  });
+});
+
+describe('settings: bind addresses', () => {
+  const forms = 'Allowed: HOST:PORT, [IPv6]:PORT, HOST alone (port 8000), :PORT (every interface) or unix:PATH, with HOST an IP address and PORT from 0 to 65535';
+
+  it('takes every form the server binds', async () => {
+    const ok = ['127.0.0.1:0', '0.0.0.0', ':8001', '[::1]:65535', '[::]', 'tcp://127.0.0.1:1', 'unix:/tmp/app.sock', 'unix:///tmp/app.sock'];
+    expect((await load(ok.flatMap((b) => ['-b', b]))).settings.bind).toEqual(ok);
+  });
+
+  it('refuses the others, naming the setting, the address, what is wrong and the allowed forms', async () => {
+    expect(await error(load(['-b', 'nonsense']))).toBe(
+      `Invalid value for bind (-b/--bind) from the command line: "nonsense": "nonsense" is not an IP address (names are not looked up: for localhost, write 127.0.0.1). ${forms}`,
+    );
+    expect(await error(load(['-b', '127.0.0.1:8000', '-b', '127.0.0.1:99999']))).toBe(
+      `Invalid value for bind (-b/--bind) from the command line: "127.0.0.1:99999": "99999" is not a valid port number (0 to 65535). ${forms}`,
+    );
+    for (const bad of ['localhost:8000', '127.0.0.1:', '127.0.0.1:-1', '::1:80', '[::1', 'unix:', 'fd://3']) {
+      const message = await error(load(['-b', bad]));
+      expect(message.startsWith(`Invalid value for bind (-b/--bind) from the command line: ${JSON.stringify(bad)}: `) && message.endsWith(forms), message).toBe(true);
+    }
+    expect(await error(load([], { PREFORK_CMD_ARGS: '-b 127.0.0.1:70000' }))).toMatch(/^Invalid value for bind \(-b\/--bind\) from PREFORK_CMD_ARGS: "127\.0\.0\.1:70000"/);
+    expect(await error(load([], { PORT: 'eighty' }))).toMatch(/^Invalid value for bind \(-b\/--bind\) from PORT: "0\.0\.0\.0:eighty": "eighty" is not a valid port number/);
+  });
+
+  it('checks the addresses of a config file too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'prefork-bind-'));
+    try {
+      writeFileSync(join(dir, 'bind.config.mjs'), "export const bind = ['127.0.0.1:8000', 'example.test:80'];\n");
+      expect(await error(load(['-c', join(dir, 'bind.config.mjs')]))).toMatch(/^Invalid value for bind \(-b\/--bind\) from the config file .*bind\.config\.mjs: "example\.test:80": "example\.test" is not an IP address/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
