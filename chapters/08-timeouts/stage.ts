@@ -1,4 +1,4 @@
-// Stage 8: timeouts. The seed's surprise, with real runs and `-t 2`: a sync worker is replaced when a
+// Stage 8: timeouts. The surprise of the settings post (chapter 8's sources), with real runs and `-t 2`: a sync worker is replaced when a
 // request runs past the timeout, whether it is stuck in CPU work (SIGABRT cannot run, SIGKILL a second
 // later) or only waiting on slow I/O (SIGABRT runs worker_abort); an async worker waiting on the same
 // slow I/O keeps beating and finishes the request. Then max_requests + jitter under a stream of

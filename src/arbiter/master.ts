@@ -48,7 +48,7 @@ const SIGNALS = [
   // >>> chapter 7
   // USR1: reopen the log files. Listening for it turns off Node's own use of USR1 (start the inspector,
   // `node --inspect` on demand), and removing the listener later would make the next USR1 kill the
-  // master (node.md Q3): so it is never removed.
+  // master (Node restores the default action, which is to exit): so it is never removed.
   'SIGUSR1',
   // <<< chapter 7
   // >>> chapter 9
