@@ -146,13 +146,17 @@ class Connection {
         if (this.parser.midRequest) this.opts.log.debug(`Ignored premature client disconnection from ip=${this.ip}`);
         return null;
       }
-      // Between requests of a kept-alive connection, wait at most `keepalive` seconds.
-      const waiting = keptAlive && this.parser.buffered === 0;
+      // With nothing buffered, wait at most `keepalive` seconds: between requests of a kept-alive
+      // connection, and for the first request too unless each connection serves one (as gunicorn's
+      // gevent worker bounds every read of a request). Otherwise clients that connect and say nothing
+      // would hold worker_connections forever. A sync worker holds its one connection without a
+      // heartbeat, so `timeout` frees it (chapter 8).
+      const waiting = this.parser.buffered === 0 && (keptAlive || (!this.opts.closeAfterEachResponse && this.opts.keepalive > 0));
       if (waiting) this.socket.setTimeout(this.opts.keepalive * 1000);
       await this.more();
       if (waiting) this.socket.setTimeout(0);
       if (this.idle) {
-        this.opts.log.debug(`Closing idle keep-alive connection from ip=${this.ip}`);
+        this.opts.log.debug(`Closing idle ${keptAlive ? 'keep-alive ' : ''}connection from ip=${this.ip}`);
         return null;
       }
     }

@@ -476,6 +476,22 @@ describe('keep-alive timeout and unix sockets', () => {
     }
   });
 
+  it('closes a connection that sends no first request within `keepalive` seconds', async () => {
+    const quick = await startHttpServer({ app, keepalive: 0.2, log: { warning: () => {} } });
+    try {
+      const silent = await Client.open(quick.port);
+      const started = Date.now();
+      await silent.closedByServer(3000);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+      // Bytes that arrive in time are served as usual.
+      const c = await Client.open(quick.port);
+      c.send(get('/hello', 'Connection: close\r\n'));
+      expect(responses(await c.closedByServer(3000))[0]!.body.toString()).toBe('hello');
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('keepalive 0: Connection: close after every response', async () => {
     const once = await startHttpServer({ app, keepalive: 0 });
     try {
