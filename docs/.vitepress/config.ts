@@ -88,6 +88,7 @@ const config = withMermaid({
         items: [
           { text: 'Home', link: '/' },
           { text: 'How to use this workbook', link: '/guide/how-to-use' },
+          { text: 'Node.js versions', link: '/guide/node-versions' },
         ],
       },
       { text: 'Chapters', items: chapters.map(chapterItem) },
@@ -103,7 +104,14 @@ const config = withMermaid({
     // Mermaid ships a few big chunks (loaded only on pages with diagrams); do not warn about them.
     build: { chunkSizeWarningLimit: 1500 },
   },
-  mermaid: {},
+  // Diagrams must stay readable on a 390 px phone, where the text column is about 342 px wide and a
+  // wider SVG is scaled down. Narrow actors and wrapped messages keep a three-participant sequence
+  // diagram under 500 px (scaled to 70% at worst); flowcharts wrap their labels early. A diagram
+  // that needs more room per node can override this with an init directive of its own.
+  mermaid: {
+    sequence: { actorMargin: 20, width: 110, wrap: true, noteMargin: 6, boxMargin: 6 },
+    flowchart: { wrappingWidth: 120, nodeSpacing: 30, rankSpacing: 40 },
+  },
 });
 
 // Dev server only: pre-bundle mermaid itself, or its CommonJS dependencies (fastdom) fail to load

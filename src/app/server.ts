@@ -52,7 +52,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, app: App, errors
     async sendBody(chunk) {
       // A client that left must fail the app's next write, so runApp stops iterating and calls close().
       if (res.destroyed) throw new Error('the client closed the connection');
-      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!res.write(chunk)) {
+        // Wait for whichever comes first, then drop the other listener: a long body would otherwise
+        // leave one behind for every write that had to wait.
+        const done = new AbortController();
+        await Promise.race([once(res, 'drain', { signal: done.signal }), once(res, 'close', { signal: done.signal })]).finally(() => done.abort());
+      }
       if (res.destroyed) throw new Error('the client closed the connection');
     },
   };
@@ -63,7 +68,10 @@ async function serve(req: IncomingMessage, res: ServerResponse, app: App, errors
     log(`Error handling request ${head.method} ${environ.RAW_URI}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     if (res.headersSent) {
       // Too late for a 500. Close after what was written has gone, without the final chunk, so the
-      // client sees a cut-off response instead of mistaking it for a complete one.
+      // client sees a cut-off response instead of mistaking it for a complete one. Node 24 holds the
+      // last writes in the response itself (corked until the next tick), where the socket cannot see
+      // them: hand them down first, or closing the socket drops them (Node 20 and 22 cork the socket).
+      while (res.writableCorked > 0) res.uncork();
       res.socket?.destroySoon();
       return;
     }

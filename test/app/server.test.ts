@@ -1,11 +1,20 @@
 // @chapter 2
 // The in-process server end to end: the contract's rules as a client sees them.
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fromFetch } from '../../src/app/fetch-adapter.ts';
 import { startAppServer } from '../../src/app/server.ts';
 import type { App } from '../../src/app/types.ts';
 import type { RunningServer } from '../../src/front/node-http.ts';
+
+// A response that waits for 'drain' must not leave a listener behind each time (Node warns past 10).
+const warnings: string[] = [];
+const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+process.on('warning', onWarning);
+afterAll(() => {
+  process.off('warning', onWarning);
+  expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+});
 
 let server: RunningServer | undefined;
 const log: string[] = [];

@@ -168,6 +168,10 @@ describe('signals under load: no request fails', () => {
     signal(server, 'SIGUSR2');
     await waitFor(() => /Shutting down: Master\.2/.test(server.log()) && /Reason: Worker failed to boot\./.test(server.log()), 20_000, 'the new master to give up');
     await waitFor(() => !existsSync(`${pidfile}.2`), 5000, 'the .2 pid file to go');
+    // The old master forgets its child when it reaps it, a moment after the child's last words (until
+    // then a second USR2 is "ignored. Child exists."). A reaped child is gone from the process table.
+    const newMaster = Number([...server.log().matchAll(/Listening at: \S+ \((\d+)\)/g)][1]![1]);
+    await waitFor(() => !processAlive(newMaster), 5000, 'the old master to reap the new one');
     const seen = stream.result.ok;
     await waitFor(() => stream.result.ok > seen + 10, 15_000, 'the old master to keep serving');
     const result = await stream.stop();
