@@ -67,14 +67,19 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
   // #endregion worker-logs
   // <<< chapter 7
   process.title = `prefork: worker [${boot.procName}]`;
-  // >>> chapter 9
-  // A TERM while the app is still loading (a reload or TTOU retiring a worker that has not booted yet)
-  // is held until the real handler exists, then handed to it: the worker leaves gracefully instead of
-  // dying by the default action. gunicorn installs its handlers before it loads the app.
-  let termWhileBooting = false;
-  const holdTerm = (): void => void (termWhileBooting = true);
-  process.on('SIGTERM', holdTerm);
-  // <<< chapter 9
+  // >>> chapter 6
+  // #region hold-signals
+  // Until a signal has a listener, Node leaves the kernel's default action in place, which kills the
+  // process: a TERM, INT or QUIT that arrives while the app loads (a quick stop, or a reload retiring a
+  // worker that has not booted yet) would skip worker_int and worker_exit. So they are held from the
+  // start and handed to the real handlers once those exist, as gunicorn installs its handlers before it
+  // loads the app.
+  const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
+  const held = new Set<NodeJS.Signals>();
+  const hold = (signal: NodeJS.Signals): void => void held.add(signal);
+  for (const signal of STOP_SIGNALS) process.on(signal, hold);
+  // #endregion hold-signals
+  // <<< chapter 6
   log.info(`Booting worker with pid: ${process.pid}`);
   // >>> chapter 6
   // #region worker-hooks
@@ -224,10 +229,10 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
     log.info(`Parent changed, shutting down: ${process.pid}`);
     void loop.stop().then(() => exit(0));
   });
-  // >>> chapter 9
-  process.removeListener('SIGTERM', holdTerm);
-  if (termWhileBooting) process.kill(process.pid, 'SIGTERM');
-  // <<< chapter 9
+  // >>> chapter 6
+  for (const signal of STOP_SIGNALS) process.removeListener(signal, hold);
+  for (const signal of held) process.kill(process.pid, signal);
+  // <<< chapter 6
   // #endregion worker-signals
 
   loop.start(gates);

@@ -253,6 +253,23 @@ describe('stopping', () => {
     await waitFor(() => server.log().includes(handled) && server.workerPids().length === 2, 15_000, 'a replacement worker');
   });
 
+  it('INT to a worker still loading the app: held until its handlers exist, then worker_int and worker_exit run', async () => {
+    const slow = join(import.meta.dirname, 'fixtures', 'slow-boot-app.ts');
+    const hooks = join(root, `int-while-loading-${++n}.log`);
+    const config = join(import.meta.dirname, '..', 'hooks', 'fixtures', 'record.config.ts');
+    const server = await startPrefork([slow + ':app', '-c', config, '-w', '2', '-b', '127.0.0.1:0'], { workers: 0, env: { BOOT_MS: '2000', HOOK_LOG: hooks } });
+    await waitFor(() => server.workerPids().length === 2, 20_000, 'the workers to start booting');
+    const [loading] = server.workerPids();
+    expect(existsSync(hooks) && readFileSync(hooks, 'utf8').includes(`post_worker_init ${loading}`), 'the app was still loading').toBe(false);
+    process.kill(loading!, 'SIGINT');
+    const handled = `Worker exiting (pid: ${loading})`;
+    const killed = `Worker (pid:${loading}) was sent SIGINT!`;
+    await waitFor(() => server.log().includes(handled) || server.log().includes(killed), 15_000, 'the worker to leave');
+    expect(server.log()).not.toContain(killed);
+    const ran = readFileSync(hooks, 'utf8').split('\n').filter((l) => l.endsWith(` ${loading}`));
+    expect(ran.slice(-2)).toEqual([`worker_int ${loading}`, `worker_exit ${loading}`]);
+  });
+
   it('WINCH stops the workers and keeps the master; TTIN brings one back', async () => {
     const server = await startPrefork([appCopy() + ':app', '-w', '2', '-b', '127.0.0.1:0'], { workers: 2 });
     const old = server.workerPids();
