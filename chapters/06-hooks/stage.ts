@@ -1,7 +1,7 @@
-// Stage 6: hooks. First the story from the hooks post (chapter 6's sources): a scheduler started when the app module is imported
-// runs once per worker (4 workers, 4 schedulers); moved into on_starting, it runs once, in the master.
-// The stage counts both. Then it shows every hook that fires (boot, a request, INT and kill -9 on a
-// worker, TERM on the master), in order, with the process that ran it.
+// Stage 6: hooks. First the story from the hooks post (chapter 6's sources): a scheduler started when the
+// app module is imported runs once per worker (4 workers, 4 schedulers); moved into on_starting, it runs
+// once, in the master. The stage counts both. Then it shows every hook that fires (boot, a request, INT and
+// kill -9 on a worker, TERM on the master), in order, with the process that ran it.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';

@@ -1,8 +1,8 @@
-// Stage 8: timeouts. The surprise of the settings post (chapter 8's sources), with real runs and `-t 2`: a sync worker is replaced when a
-// request runs past the timeout, whether it is stuck in CPU work (SIGABRT cannot run, SIGKILL a second
-// later) or only waiting on slow I/O (SIGABRT runs worker_abort); an async worker waiting on the same
-// slow I/O keeps beating and finishes the request. Then max_requests + jitter under a stream of
-// requests: workers retire and are replaced, and not one request fails.
+// Stage 8: timeouts. The surprise of the settings post (chapter 8's sources), with real runs and `-t 2`: a
+// sync worker is replaced when a request runs past the timeout, whether it is stuck in CPU work (SIGABRT
+// cannot run, SIGKILL a second later) or only waiting on slow I/O (SIGABRT runs worker_abort); an async
+// worker waiting on the same slow I/O keeps beating and finishes the request. Then max_requests + jitter
+// under a stream of requests: workers retire and are replaced, and not one request fails.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -256,11 +256,11 @@ narrate([
   `A worker you pause stops beating: WORKER TIMEOUT after 2 s; its SIGABRT waits (it is stopped), SIGKILL does not:`,
   `$ kill -STOP ${server.workerPids()[0]}`,
   'CPU work past the timeout: WORKER TIMEOUT, then SIGKILL a second later (no worker_abort):',
-  `$ curl -s ${server.url}/cpu?ms=5000`,
+  `$ curl -s '${server.url}/cpu?ms=5000'`,
   'Waiting past the timeout: WORKER TIMEOUT, worker_abort runs, exit code 1:',
-  `$ curl -s ${server.url}/sleep?ms=5000`,
+  `$ curl -s '${server.url}/sleep?ms=5000'`,
   'Under the timeout, back to back: nothing happens.',
-  `$ for i in 1 2 3 4 5; do curl -s ${server.url}/sleep?ms=1500; echo; done`,
+  `$ for i in 1 2 3 4 5; do curl -s '${server.url}/sleep?ms=1500'; echo; done`,
   '',
   'max_requests with jitter, in another terminal (port 0: it prints the port it took, "Listening at: ..."):',
   `$ npx prefork ${app}:app -w 2 --max-requests 20 --max-requests-jitter 5 -b ${args.host}:0`,

@@ -25,9 +25,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAddress } from '../../src/sock/address.ts';
 import { bind, closeListeners } from '../../src/sock/bind.ts';
-import type { WorkerBoot } from '../../src/worker/boot.ts';
 import { workerEntry } from '../../src/worker/bundle.ts';
 import { sourceEntry, spawnWorker, type WorkerEntry } from '../../src/worker/spawn.ts';
+import { handBoot } from '../05-prefork/bench/boot.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const rounds = Number(process.argv[2] ?? 5);
@@ -60,22 +60,7 @@ function fetchOk(url: string): Promise<boolean> {
 /** One worker: fork to "booted", RSS after a second idle, one request; then TERM and wait for its exit. */
 async function oneWorker(entry: WorkerEntry): Promise<{ ms: number; cpu: number; mb: number }> {
   const listener = bind(parseAddress('127.0.0.1:0'));
-  const boot: WorkerBoot = {
-    app: spec,
-    appKind: 'auto',
-    cwd: root,
-    workerClass: 'async',
-    workerConnections: 1000,
-    keepalive: 2,
-    limits: { requestLine: 4094, fields: 100, fieldSize: 8190 },
-    backlog: 2048,
-    listeners: 1,
-    multiprocess: false,
-    procName: 'loaders-bench',
-    age: 1,
-    maxRequests: 0,
-    logLevel: 'warning',
-  };
+  const boot = handBoot(spec, { cwd: root, workerClass: 'async', procName: 'loaders-bench' });
   let exited!: () => void;
   const gone = new Promise<void>((r) => (exited = r));
   let booted!: () => void;

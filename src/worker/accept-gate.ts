@@ -3,8 +3,8 @@
 //
 // A process that listens on a socket takes connections from it for as long as its event loop runs.
 // Node has no public way to pause that (server.maxConnections accepts and then drops; readStop() does
-// nothing on a listening handle: all three tried on Node 20). But closing our copy of the file descriptor stops us,
-// and leaves the socket itself open in the master and the other workers: pending connections wait in
+// nothing on a listening handle: both tried on Node 20). But closing our copy of the file descriptor
+// stops us, and leaves the socket itself open in the master and the other workers: pending connections wait in
 // the kernel's backlog for whichever worker accepts next. To start again we need a fresh copy, and only
 // the master has one to give, so the worker keeps a small pool of copies and asks for more in batches.
 import net from 'node:net';

@@ -1,9 +1,9 @@
 // @chapter 5
 // Compiles the worker and the user's app into one plain JavaScript file, once, in the master.
 //
-// A TypeScript loader inside every worker costs memory and start-up time (measured on Node 20:
-// ~150 ms more per boot, and a worker's resident memory roughly doubles). So the master bundles worker + app with esbuild
-// and starts workers on the result: plain `node bundle.mjs`. Packages the app imports stay external and
+// A TypeScript loader inside every worker costs memory and start-up time (measured on Node 20: ~150 ms
+// more per boot, and a worker's resident memory roughly doubles). So the master bundles worker + app
+// with esbuild and starts workers on the result: plain `node bundle.mjs`. Packages the app imports stay external and
 // are resolved at run time, which is why the bundle is written inside the app's nearest node_modules.
 import { createHash } from 'node:crypto';
 /* >>> chapters 5-8

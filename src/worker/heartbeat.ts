@@ -31,8 +31,9 @@ export interface Heartbeat {
 export const beatInterval = (timeoutSeconds: number): number => Math.min(1000, Math.max(100, (timeoutSeconds * 1000) / 4));
 /**
  * Pulses come at most this often. Without a bound, a busy worker would send the master two messages
- * per request (thousands a second); with it, at most 40 a second, and the master learns of a request's
- * start at most 25 ms late, so it may abort a worker 25 ms before `timeout` has fully passed.
+ * per request (thousands a second); with it, at most 40 a second. The price: a pulse dropped at a
+ * request's start leaves the master a beat up to 25 ms older, so it may abort a worker up to 25 ms
+ * before the request has run a full `timeout`.
  */
 export const PULSE_GAP_MS = 25;
 

@@ -51,6 +51,16 @@ export function workerLoop(opts: LoopOptions): WorkerLoop {
     }
   };
 
+  /* >>> chapters 4-7
+  const onRequest = opts.onRequest;
+  <<< chapters 4-7 */
+  // >>> chapter 8
+  const onRequest = (): void => {
+    opts.onActivity?.();
+    opts.onRequest();
+  };
+  // <<< chapter 8
+
   const serve = (socket: net.Socket): Promise<void> =>
     serveConnection(socket, {
       ...opts.connection,
@@ -58,15 +68,7 @@ export function workerLoop(opts: LoopOptions): WorkerLoop {
       closeAfterEachResponse: sync,
       multithread: !sync,
       shouldClose: () => sync || !alive,
-      /* >>> chapters 4-7
-      onRequest: opts.onRequest,
-      <<< chapters 4-7 */
-      // >>> chapter 8
-      onRequest: () => {
-        opts.onActivity?.();
-        opts.onRequest();
-      },
-      // <<< chapter 8
+      onRequest,
     }).finally(() => {
       // >>> chapter 8
       opts.onActivity?.();

@@ -37,8 +37,8 @@ export interface WorkerEvents {
 // #region spawn
 export function spawnWorker(entry: WorkerEntry, boot: WorkerBoot, listeners: () => Listener[], events: WorkerEvents): ChildProcess {
   // #region title
-  // process.title can only be as long as the original command line (Linux
-  // truncates a longer title, measured on Node 20): make room for it.
+  // process.title can only be as long as the original command line (Linux truncates a longer title,
+  // measured on Node 20): make room for it.
   const title = `prefork: worker [${boot.procName}]`;
   const argvBytes = [process.execPath, ...entry.execArgv, entry.file].reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
   const titleBytes = Buffer.byteLength(title);

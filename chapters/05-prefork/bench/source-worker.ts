@@ -9,8 +9,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { parseAddress } from '../../../src/sock/address.ts';
 import { bind, closeListeners } from '../../../src/sock/bind.ts';
-import type { WorkerBoot } from '../../../src/worker/boot.ts';
 import { sourceEntry, spawnWorker } from '../../../src/worker/spawn.ts';
+import { handBoot } from './boot.ts';
 
 const [spec, workerClass = 'async'] = process.argv.slice(2);
 if (!spec || (workerClass !== 'sync' && workerClass !== 'async')) {
@@ -19,23 +19,7 @@ if (!spec || (workerClass !== 'sync' && workerClass !== 'async')) {
 }
 
 const listener = bind(parseAddress('127.0.0.1:0'));
-// The same boot the master gives a worker with prefork's defaults (src/arbiter/master.ts).
-const boot: WorkerBoot = {
-  app: spec,
-  appKind: 'auto',
-  cwd: process.cwd(),
-  workerClass,
-  workerConnections: 1000,
-  keepalive: 2,
-  limits: { requestLine: 4094, fields: 100, fieldSize: 8190 },
-  backlog: 2048,
-  listeners: 1,
-  multiprocess: false,
-  procName: spec,
-  age: 1,
-  maxRequests: 0,
-  logLevel: 'warning',
-};
+const boot = handBoot(spec, { cwd: process.cwd(), workerClass, procName: spec });
 
 let stopping = false;
 const worker: ChildProcess = spawnWorker(sourceEntry(), boot, () => [listener], {
