@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { parseAddress } from '../../src/sock/address.ts';
 import { bind, BindError, closeListeners, type Listener } from '../../src/sock/bind.ts';
 import type { WorkerBoot } from '../../src/worker/boot.ts';
-import { sourceEntry, spawnWorker } from '../../src/worker/spawn.ts';
+import { sourceEntry } from '../../src/worker/entry.ts';
+import { spawnWorker } from '../../src/worker/spawn.ts';
 import { Checklist, heading, narrate, request, stageArgs, stopOnSignals } from '../tools/stage.ts';
 import type { ChildProcess } from 'node:child_process';
 

@@ -26,7 +26,8 @@ import { fileURLToPath } from 'node:url';
 import { parseAddress } from '../../src/sock/address.ts';
 import { bind, closeListeners } from '../../src/sock/bind.ts';
 import { workerEntry } from '../../src/worker/bundle.ts';
-import { sourceEntry, spawnWorker, type WorkerEntry } from '../../src/worker/spawn.ts';
+import { sourceEntry, type WorkerEntry } from '../../src/worker/entry.ts';
+import { spawnWorker } from '../../src/worker/spawn.ts';
 import { handBoot } from '../05-prefork/bench/boot.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -22,7 +22,7 @@ import { reopenLogFiles } from '../log/files.ts';
 import type { ArbiterConfig } from './core.ts';
 import { startNewMaster } from './reexec.ts';
 import { PID_ENV, takeOver } from '../sock/inherit.ts';
-import type { WorkerEntry } from '../worker/spawn.ts';
+import type { WorkerEntry } from '../worker/entry.ts';
 // <<< chapter 9
 
 export const VERSION = '0.1.0';

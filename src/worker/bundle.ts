@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync } from
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAppSpec } from '../app/app-spec.ts';
-import { sourceEntry, type WorkerEntry } from './spawn.ts';
+import { sourceEntry, type WorkerEntry } from './entry.ts';
 
 const workerMain = join(dirname(fileURLToPath(import.meta.url)), 'main.ts');
 

@@ -2,28 +2,10 @@
 // Starting a worker process, and the master's side of the conversation with it: the worker asks for
 // copies of the listening sockets, says when it has booted, and reports a socket it cannot listen on.
 import { fork, type ChildProcess } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Listener } from '../sock/bind.ts';
 import { BOOT_ENV, type WorkerBoot } from './boot.ts';
+import type { WorkerEntry } from './entry.ts';
 import type { ToMaster, ToWorker } from './main.ts';
-
-/** What `node` runs for a worker. */
-export interface WorkerEntry {
-  file: string;
-  /** Node options: none needed for a plain JavaScript bundle; the TypeScript loader for sources. */
-  execArgv: string[];
-}
-
-/**
- * The worker on its TypeScript sources: simple, but every worker pays for the TypeScript loader.
- * Module hooks this process was started with (`--import ...`, as `--mine` adds) are passed on too.
- */
-export function sourceEntry(): WorkerEntry {
-  const imports = process.execArgv.flatMap((arg, i, all) => (arg === '--import' && all[i + 1] ? ['--import', all[i + 1]!] : arg.startsWith('--import=') ? [arg] : []));
-  const tsx = imports.some((a) => a.includes('tsx')) ? [] : ['--import', import.meta.resolve('tsx')];
-  return { file: join(dirname(fileURLToPath(import.meta.url)), 'start.ts'), execArgv: [...tsx, ...imports] };
-}
 
 export interface WorkerEvents {
   booted(pid: number): void;
@@ -34,17 +16,23 @@ export interface WorkerEvents {
   exit(pid: number, code: number | null, signal: NodeJS.Signals | null): void;
 }
 
-// #region spawn
-export function spawnWorker(entry: WorkerEntry, boot: WorkerBoot, listeners: () => Listener[], events: WorkerEvents): ChildProcess {
-  // #region title
-  // process.title can only be as long as the original command line (Linux truncates a longer title,
-  // measured on Node 20): make room for it.
+// #region title
+/**
+ * Extra arguments for the worker's command line, so that its process title fits: Linux keeps
+ * `process.title` within the bytes of the original command line (measured on Node 20, a longer title
+ * is cut), so a short command line gets a padding argument that the worker ignores.
+ */
+function titleRoom(entry: WorkerEntry, boot: WorkerBoot): string[] {
   const title = `prefork: worker [${boot.procName}]`;
   const argvBytes = [process.execPath, ...entry.execArgv, entry.file].reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
   const titleBytes = Buffer.byteLength(title);
-  const room = titleBytes >= argvBytes ? [`--title-room=${'x'.repeat(titleBytes - argvBytes + 1)}`] : [];
-  // #endregion title
-  const child = fork(entry.file, room, {
+  return titleBytes >= argvBytes ? [`--title-room=${'x'.repeat(titleBytes - argvBytes + 1)}`] : [];
+}
+// #endregion title
+
+// #region spawn
+export function spawnWorker(entry: WorkerEntry, boot: WorkerBoot, listeners: () => Listener[], events: WorkerEvents): ChildProcess {
+  const child = fork(entry.file, titleRoom(entry, boot), {
     execArgv: entry.execArgv,
     env: { ...process.env, [BOOT_ENV]: JSON.stringify(boot) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseAddress } from '../../src/sock/address.ts';
 import { bind, closeListeners, type Listener } from '../../src/sock/bind.ts';
 import type { WorkerBoot } from '../../src/worker/boot.ts';
-import { sourceEntry, spawnWorker } from '../../src/worker/spawn.ts';
+import { sourceEntry } from '../../src/worker/entry.ts';
+import { spawnWorker } from '../../src/worker/spawn.ts';
 import { waitFor } from '../helpers.ts';
 
 const app = `${join(import.meta.dirname, '..', '..', 'chapters', '04-worker', 'app.ts')}:app`;

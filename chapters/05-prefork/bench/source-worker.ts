@@ -9,7 +9,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { parseAddress } from '../../../src/sock/address.ts';
 import { bind, closeListeners } from '../../../src/sock/bind.ts';
-import { sourceEntry, spawnWorker } from '../../../src/worker/spawn.ts';
+import { sourceEntry } from '../../../src/worker/entry.ts';
+import { spawnWorker } from '../../../src/worker/spawn.ts';
 import { handBoot } from './boot.ts';
 
 const [spec, workerClass = 'async'] = process.argv.slice(2);
