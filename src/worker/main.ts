@@ -17,6 +17,12 @@ import { AcceptGate, HandlePool } from './accept-gate.ts';
 import { EXIT_APP_LOAD_FAILED, EXIT_BOOT_FAILED, readBoot, type WorkerBoot } from './boot.ts';
 import { requestBudget } from './budget.ts';
 import { workerLoop } from './loops.ts';
+/* >>> chapters 4-5
+import { handleWorkerSignals } from './signals.ts';
+<<< chapters 4-5 */
+// >>> chapter 6
+import { handleWorkerSignals, holdStopSignals } from './signals.ts';
+// <<< chapter 6
 // >>> chapter 8
 import { startHeartbeat } from './heartbeat.ts';
 // <<< chapter 8
@@ -69,15 +75,9 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
   process.title = `prefork: worker [${boot.procName}]`;
   // >>> chapter 6
   // #region hold-signals
-  // Until a signal has a listener, Node leaves the kernel's default action in place, which kills the
-  // process: a TERM, INT or QUIT that arrives while the app loads (a quick stop, or a reload retiring a
-  // worker that has not booted yet) would skip worker_int and worker_exit. So they are held from the
-  // start and handed to the real handlers once those exist, as gunicorn installs its handlers before it
-  // loads the app.
-  const STOP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
-  const held = new Set<NodeJS.Signals>();
-  const hold = (signal: NodeJS.Signals): void => void held.add(signal);
-  for (const signal of STOP_SIGNALS) process.on(signal, hold);
+  // From here on, a TERM, INT or QUIT is kept rather than fatal (Node's default action would kill the
+  // worker while it loads the app); the handlers below get it once they exist (worker/signals.ts).
+  const held = holdStopSignals();
   // #endregion hold-signals
   // <<< chapter 6
   log.info(`Booting worker with pid: ${process.pid}`);
@@ -185,53 +185,34 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
   };
   // #endregion worker-exit
   // #region worker-signals
-  // TERM: finish what is in flight, then exit. INT and QUIT: exit now. (HUP and USR2 keep their default
-  // action and kill a worker, as in gunicorn: the master replaces it.)
+  // worker/signals.ts decides which signal leads to which of these, in which order; here is what each
+  // of them does in this worker.
   /* >>> chapters 4-5
-  process.on('SIGTERM', () => void loop.stop().then(() => exit(0)));
-  process.on('SIGINT', () => exit(0));
-  process.on('SIGQUIT', () => exit(0));
+  handleWorkerSignals({ stop: () => loop.stop(), exit, log });
   <<< chapters 4-5 */
   // >>> chapter 6
-  process.on('SIGTERM', () => {
-    worker.alive = false;
-    void loop.stop().then(() => exit(0));
-  });
-  const quit = (): void => {
+  /** INT, QUIT and ABRT: the worker is no longer alive; its hook runs, and if it throws the exit goes on. */
+  const lastHook = (name: string) => (): void => {
     worker.alive = false;
     try {
-      hook('worker_int', worker);
+      hook(name, worker);
     } catch (err) {
       log.error((err as Error).message);
     }
-    exit(0);
   };
-  process.on('SIGINT', quit);
-  process.on('SIGQUIT', quit);
-  // >>> chapter 8
-  // #region abort
-  // SIGABRT: the master saw no heartbeat for `timeout` seconds. This handler only runs if the event loop
-  // gets a turn; a worker spinning in CPU work never runs it, and the master's SIGKILL follows.
-  process.on('SIGABRT', () => {
-    worker.alive = false;
-    try {
-      hook('worker_abort', worker);
-    } catch (err) {
-      log.error((err as Error).message);
-    }
-    exit(1);
+  handleWorkerSignals({
+    stop: () => {
+      worker.alive = false;
+      return loop.stop();
+    },
+    exit,
+    log,
+    onQuit: lastHook('worker_int'),
+    // >>> chapter 8
+    onAbort: lastHook('worker_abort'),
+    // <<< chapter 8
   });
-  // #endregion abort
-  // <<< chapter 8
-  // <<< chapter 6
-  // The master is gone (its IPC channel closed): nobody would replace us or hand out sockets.
-  process.on('disconnect', () => {
-    log.info(`Parent changed, shutting down: ${process.pid}`);
-    void loop.stop().then(() => exit(0));
-  });
-  // >>> chapter 6
-  for (const signal of STOP_SIGNALS) process.removeListener(signal, hold);
-  for (const signal of held) process.kill(process.pid, signal);
+  held.release();
   // <<< chapter 6
   // #endregion worker-signals
 
