@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pad2, writtenChapters } from '../index.ts';
+import { chapters, pad2, writtenChapters } from '../index.ts';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const cutsRoot = join(repoRoot, '.cuts');
@@ -185,7 +185,24 @@ export function diffCuts(n: number): string {
     else throw err;
   }
   // Show paths as src/… rather than the cut folders.
-  return out.replaceAll(`${before}/`, 'src/').replaceAll(`${pad2(n)}/src/`, 'src/').replaceAll('diffs/empty', 'src');
+  return withoutAnswers(out.replaceAll(`${before}/`, 'src/').replaceAll(`${pad2(n)}/src/`, 'src/').replaceAll('diffs/empty', 'src'));
+}
+
+/**
+ * The diff without the modules that exercises re-implement: their code is the exercises' answer, shown
+ * only folded on the chapter pages (and in solutions/). The diff says which files it leaves out.
+ */
+export function withoutAnswers(diff: string): string {
+  const seams = new Set(chapters.flatMap((c) => c.exercises.map((e) => e.seam)));
+  const isSeam = (path: string): boolean => seams.has(path.trim());
+  const [stat = '', ...files] = diff.split(/^(?=diff --git )/m);
+  const left = files.filter((f) => isSeam(/^diff --git a\/(\S+)/.exec(f)?.[1] ?? '') || isSeam(/ b\/(\S+)\n/.exec(f)?.[1] ?? ''));
+  if (left.length === 0) return diff;
+  // A stat line names the file after the change: "/dev/null => src/a.ts", "{03 => 04}/src/a.ts".
+  const statPath = (line: string): string => (line.split('|')[0] ?? '').replace(/\{[^}]* => ([^}]*)\}/g, '$1').split(' => ').at(-1)!.replace(/^\d\d\//, '');
+  const shownStat = stat.split('\n').filter((line) => !isSeam(statPath(line))).join('\n');
+  const names = [...new Set(left.map((f) => / b\/(\S+)\n/.exec(f)?.[1]))].join(', ');
+  return `# Left out: ${names} (exercise answers; each chapter page shows its own, folded).\n${shownStat}${files.filter((f) => !left.includes(f)).join('')}`;
 }
 
 /** Cuts every written chapter and writes the diff between consecutive cuts. */

@@ -1,5 +1,6 @@
-// Module resolution hooks for `npm run chapter N -- --mine`: whenever the server imports a module that
-// an exercise re-implements, hand it the learner's file instead. Plain JavaScript: hooks load before tsx.
+// Module resolution hooks for `npm run chapter N -- --mine` and the exercise tester: whenever the server
+// imports a module that an exercise re-implements, hand it the learner's file instead. Plain JavaScript:
+// hooks load before tsx.
 let swaps = new Map();
 
 export function initialize(data) {
@@ -9,5 +10,8 @@ export function initialize(data) {
 export async function resolve(specifier, context, next) {
   const resolved = await next(specifier, context);
   const mine = swaps.get(resolved.url);
-  return mine ? { ...resolved, url: mine } : resolved;
+  // The learner's file itself may build on the reference (a reference answer is `export * from` it):
+  // its own imports of the seam get the real module, not itself.
+  if (!mine || context.parentURL === mine) return resolved;
+  return { ...resolved, url: mine };
 }

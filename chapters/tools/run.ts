@@ -7,6 +7,7 @@ import { chapters, findChapter, type Chapter } from '../index.ts';
 import { cutAll, cutDir, diffFile, MarkerError, repoRoot } from './cut.ts';
 import { swallowedFlags } from './npm-flags.ts';
 import { page } from './pager.ts';
+import { exerciseFile, fileHash, grade, isUntouchedStub, readGrades } from '../../chapters/tools/grading.ts';
 
 const [key, ...rest] = process.argv.slice(2);
 const chapter = key === undefined ? undefined : findChapter(key);
@@ -49,25 +50,42 @@ const nodeArgs = ['--import', 'tsx'];
 const env = { ...process.env };
 if (mine) {
   nodeArgs.push('--import', pathToFileURL(join(repoRoot, 'chapters', 'tools', 'mine.mjs')).href);
-  env.PREFORK_MINE = JSON.stringify(mineSwaps(chapter));
+  env.PREFORK_MINE = JSON.stringify(await mineSwaps(chapter));
 }
 const child = spawn(process.execPath, [...nodeArgs, stage, ...rest.filter((a) => a !== '--mine')], { stdio: 'inherit', env });
 // Ctrl-C reaches the stage directly (same process group); forward TERM too, and mirror its exit.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
 
-/** Every exercise of chapters 1..N: the seam, in the cut and in src/, maps to the learner's file. */
-function mineSwaps(upTo: Chapter): Record<string, string> {
-  const swaps: Record<string, string> = {};
-  console.log('--mine: the stage runs your code for');
-  for (const c of chapters.filter((x) => x.number <= upTo.number)) {
-    for (const ex of c.exercises) {
-      const mineFile = join(repoRoot, 'exercises', c.slug, `${ex.name}.ts`);
-      for (const root of [cutDir(upTo.number), repoRoot]) swaps[pathToFileURL(join(root, ex.seam)).href] = pathToFileURL(mineFile).href;
-      console.log(`  ${ex.id} ${ex.title}  (exercises/${c.slug}/${ex.name}.ts)`);
-    }
+/**
+ * The exercises of chapters 1..N that pass their tests: the seam, in the cut and in src/, maps to the
+ * learner's file. The rest stay on the reference, so an unfinished exercise never breaks the stage.
+ * Verdicts come from .learner/grades.json when the file has not changed since it was graded.
+ */
+async function mineSwaps(upTo: Chapter): Promise<Record<string, string>> {
+  const list = chapters.filter((x) => x.number <= upTo.number).flatMap((c) => c.exercises.map((ex) => ({ c, ex })));
+  const grades = readGrades();
+  const unknown = list.filter(({ c, ex }) => !isUntouchedStub(c, ex) && grades[ex.id]?.hash !== fileHash(exerciseFile(c, ex)));
+  if (unknown.length) {
+    console.log(`--mine: grading ${unknown.length} exercise${unknown.length > 1 ? 's' : ''} changed since last graded (${unknown.map((u) => u.ex.id).join(' ')})...`);
+    const verdicts = await grade(unknown);
+    unknown.forEach(({ ex }, i) => (grades[ex.id] = { ...grades[ex.id]!, pass: verdicts[i]!.pass }));
   }
-  console.log(`Until an exercise is done, the requests that need it fail with "Not implemented yet".\n`);
+  const swaps: Record<string, string> = {};
+  const mine: string[] = [];
+  const reference: string[] = [];
+  for (const { c, ex } of list) {
+    if (isUntouchedStub(c, ex) || !grades[ex.id]?.pass) {
+      reference.push(`${ex.id}${isUntouchedStub(c, ex) ? '' : '*'}`);
+      continue;
+    }
+    const mineFile = join(repoRoot, 'exercises', c.slug, `${ex.name}.ts`);
+    for (const root of [cutDir(upTo.number), repoRoot]) swaps[pathToFileURL(join(root, ex.seam)).href] = pathToFileURL(mineFile).href;
+    mine.push(ex.id);
+  }
+  console.log(`--mine: your code runs for ${mine.length ? mine.join(' ') : 'no exercise yet'}`);
+  console.log(`        the reference runs for ${reference.length ? reference.join(' ') : 'nothing: the server is all yours'}`);
+  if (reference.some((r) => r.endsWith('*'))) console.log('        (* started but not passing its tests yet: npm test exercises shows why)');
+  console.log('');
   return swaps;
 }
-

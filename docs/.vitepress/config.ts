@@ -77,6 +77,7 @@ const config = withMermaid({
     nav: [
       { text: 'Home', link: '/' },
       { text: 'How to use', link: '/guide/how-to-use' },
+      { text: 'Workshop', link: '/workshop/' },
       {
         text: 'Chapters',
         items: writtenChapters.map((c) => ({ text: `${c.number}. ${c.title}`, link: pageOf(c) })),
@@ -92,6 +93,17 @@ const config = withMermaid({
         ],
       },
       { text: 'Chapters', items: chapters.map(chapterItem) },
+      {
+        text: 'Workshop',
+        items: [
+          { text: "Facilitator's guide", link: '/workshop/' },
+          { text: 'Agendas', link: '/workshop/agendas' },
+          { text: 'Set-up checklist', link: '/workshop/setup' },
+          { text: 'Discussion questions', link: '/workshop/discussion' },
+          { text: 'Unblocking learners', link: '/workshop/unblocking' },
+          { text: 'A mixed room', link: '/workshop/mixed-room' },
+        ],
+      },
       { text: 'Reference', items: [{ text: 'Settings', link: '/reference/settings' }] },
     ],
     outline: { level: [2, 3] },

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writtenChapters } from '../../chapters/index.ts';
 import { cutAll, cutDir, fileRange, repoRoot, sourceFiles } from '../../chapters/tools/cut.ts';
-import { reportTotals } from './vitest-run.ts';
+import { reportTotals } from '../../chapters/tools/vitest-run.ts';
 
 cutAll();
 const bin = (name: string): string => join(repoRoot, 'node_modules', '.bin', name);

@@ -1,7 +1,7 @@
 // `npm run check:exercises`: proves the exercises are honest. Every exercise test must fail against the
 // committed stub and pass against the reference answer; a test that passes on the stub tests nothing.
 import { writtenChapters } from '../../chapters/index.ts';
-import { reportTotals, runVitest, type TestOutcome } from './vitest-run.ts';
+import { reportTotals, runVitest, type TestOutcome } from '../../chapters/tools/vitest-run.ts';
 
 const filter = ['test/exercises/'];
 const onStubs = await runVitest('exercises', filter, { quiet: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cutText, fileRange, MarkerError } from '../../chapters/tools/cut.ts';
+import { cutText, fileRange, MarkerError, withoutAnswers } from '../../chapters/tools/cut.ts';
 
 const src = (...lines: string[]): string => lines.join('\n');
 
@@ -44,5 +44,29 @@ describe('cut: chapter markers', () => {
     expect(() => cutText('src/f.ts', src('// >>> chapter 2', '// <<< chapter 3'), 2)).toThrow(/src\/f\.ts:2: .* closes no matching/);
     expect(() => cutText('src/f.ts', src('/* >>> chapter 2', '<<< chapter 2 */'), 2)).toThrow(/must say which chapters/);
     expect(() => cutText('src/f.ts', src('/* >>> chapters 1-2', '// <<< chapters 1-2'), 2)).toThrow(/must close with \*\//);
+  });
+});
+
+describe("a chapter's diff", () => {
+  it('leaves out the modules that exercises re-implement, and says so', () => {
+    const diff = [
+      ' /dev/null => src/worker/loops.ts    | 89 +++',
+      ' {03 => 04}/src/app/load-app.ts      |  8 ++--',
+      ' 2 files changed',
+      '',
+      'diff --git a/src/worker/loops.ts b/src/worker/loops.ts',
+      '+++ b/src/worker/loops.ts',
+      '+export function workerLoop() {}',
+      'diff --git a/src/app/load-app.ts b/src/app/load-app.ts',
+      '+++ b/src/app/load-app.ts',
+      '+const x = 1;',
+      '',
+    ].join('\n');
+    const shown = withoutAnswers(diff);
+    expect(shown).not.toContain('workerLoop');
+    expect(shown).not.toContain('src/worker/loops.ts    |');
+    expect(shown).toContain('+const x = 1;');
+    expect(shown).toContain(' {03 => 04}/src/app/load-app.ts');
+    expect(shown.split('\n')[0]).toBe('# Left out: src/worker/loops.ts (exercise answers; each chapter page shows its own, folded).');
   });
 });

@@ -1,18 +1,27 @@
 // `npm test`                  the project's suite: reference tests + exercise tests against solutions/
-// `npm test exercises [N]`    grades the learner: exercise tests against exercises/, with a progress table
+// `npm test exercises [N...]` grades the learner: one line per exercise, then the progress table
+//        --verbose            ... with the whole failed expectation of each failing exercise
+//        --watch              ... and again whenever a file under exercises/ is saved (Ctrl-C ends)
 // `npm test <filter...>`      the project's suite, only the files matching the filters
+import { watch } from 'node:fs';
+import { join } from 'node:path';
 import { findChapter, writtenChapters, type Chapter } from '../../chapters/index.ts';
-import { failureLines, reportTotals, runVitest, type TestOutcome } from './vitest-run.ts';
+import { repoRoot } from '../../chapters/tools/cut.ts';
+import { grade, progressTable, verdictLines } from '../../chapters/tools/grading.ts';
+import { failureLines, reportTotals, runVitest } from '../../chapters/tools/vitest-run.ts';
 
-const [first, ...rest] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const [first, ...rest] = args.filter((a) => !a.startsWith('--'));
+// npm keeps `--watch` and `--verbose` for itself unless they follow `--`; it still tells us in the environment.
+const flag = (name: string): boolean => args.includes(`--${name}`) || process.env[`npm_config_${name}`] === 'true' || (name === 'verbose' && process.env.npm_config_loglevel === 'verbose');
 
 if (first === 'exercises') {
   const chosen = rest.length ? rest.map(pickChapter) : writtenChapters;
-  const result = await runVitest('exercises', chosen.map((c) => `test/exercises/${c.slug}/`));
-  const done = progressTable(chosen, result.outcomes);
-  process.exit(done && result.ok ? 0 : 1);
+  const done = await gradeAndShow(chosen);
+  if (!flag('watch')) process.exit(done ? 0 : 1);
+  watchAndGrade(chosen);
 } else {
-  const result = await runVitest('solutions', first === undefined ? [] : [first, ...rest]);
+  const result = await runVitest('solutions', args);
   const passed = result.outcomes.filter((o) => o.state === 'passed').length;
   const failed = result.outcomes.filter((o) => o.state === 'failed').length + result.brokenFiles.length;
   await reportTotals('npm test', passed, failed, failureLines(result.outcomes, result.brokenFiles));
@@ -26,33 +35,47 @@ function pickChapter(key: string): Chapter {
   process.exit(2);
 }
 
-/** Prints exercises passing per chapter, then what is left with its hint. Returns true when all pass. */
-function progressTable(chosen: Chapter[], outcomes: TestOutcome[]): boolean {
-  const todo: string[] = [];
-  const rows: [string, number, number][] = [];
-  for (const c of chosen) {
-    let passing = 0;
-    for (const ex of c.exercises) {
-      const mine = outcomes.filter((o) => o.file.endsWith(`test/exercises/${c.slug}/${ex.name}.test.ts`));
-      const failing = mine.filter((o) => o.state !== 'passed');
-      if (mine.length > 0 && failing.length === 0) {
-        passing++;
-        continue;
-      }
-      const why = mine.length === 0 ? 'its test file did not run (see the error above)' : `${failing.length} of ${mine.length} tests fail`;
-      todo.push(`  ${ex.id}  ${ex.title}\n       exercises/${c.slug}/${ex.name}.ts: ${why}\n       hint: ${ex.hint}`);
-    }
-    rows.push([`${String(c.number).padStart(2)}  ${c.title}`, passing, c.exercises.length]);
+/** Grades these chapters and prints the result; true when every exercise passes. */
+async function gradeAndShow(chosen: Chapter[]): Promise<boolean> {
+  const list = chosen.flatMap((c) => c.exercises.map((ex) => ({ c, ex })));
+  console.log(`Grading ${list.length} exercises (chapter${chosen.length > 1 ? 's' : ''} ${chosen.map((c) => c.number).join(', ')})...`);
+  const verdicts = await grade(list);
+  for (const line of verdictLines(list, verdicts, flag('verbose'))) console.log(line);
+  const passing = new Set(verdicts.filter((v) => v.pass).map((v) => v.id));
+  console.log(`\n${progressTable(chosen, (id) => passing.has(id)).join('\n')}`);
+  const next = list.find((_, i) => !verdicts[i]!.pass);
+  if (!next) {
+    console.log(`\nAll pass. Run the server on your code: npm run chapter ${chosen.at(-1)!.number} -- --mine`);
+    return true;
   }
-  const width = Math.max(...rows.map(([t]) => t.length), 'chapter'.length) + 2;
-  const bar = (p: number, t: number): string => '█'.repeat(p) + '░'.repeat(t - p);
-  console.log(`\nProgress\n  ${'chapter'.padEnd(width)}exercises passing`);
-  for (const [title, p, t] of rows) console.log(`  ${title.padEnd(width)}${p} / ${t}  ${bar(p, t)}`);
-  const total = rows.reduce((s, [, p]) => s + p, 0);
-  const all = rows.reduce((s, [, , t]) => s + t, 0);
-  console.log(`  ${'total'.padEnd(width)}${total} / ${all}`);
-  if (todo.length) console.log(`\nStill to do:\n${todo.join('\n')}\n`);
-  else console.log(`\nAll ${all} exercises pass. Run a stage with your code: npm run chapter ${chosen.at(-1)?.number ?? 1} -- --mine\n`);
-  return todo.length === 0;
+  const failing = verdicts.some((v) => !v.pass && !v.untouched);
+  console.log(
+    `\nNext: ${next.ex.id} ${next.ex.title}, in exercises/${next.c.slug}/${next.ex.name}.ts (${next.ex.kind}, about ${next.ex.minutes} min).\n` +
+      `Stuck? npm run hint ${next.ex.id}.${failing && !flag('verbose') ? ' The whole failed expectation: npm test exercises -- --verbose' : ''}`,
+  );
+  return false;
 }
 
+/** --watch: grades a chapter again each time one of its exercise files is saved. */
+function watchAndGrade(chosen: Chapter[]): void {
+  console.log('\nWatching exercises/ (Ctrl-C to stop)...');
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  const changed = new Set<Chapter>();
+  watch(join(repoRoot, 'exercises'), { recursive: true }, (_event, file) => {
+    const c = chosen.find((x) => file?.toString().startsWith(x.slug));
+    if (!c) return;
+    changed.add(c);
+    clearTimeout(timer);
+    timer = setTimeout(async function regrade() {
+      if (running) return void (timer = setTimeout(regrade, 200));
+      running = true;
+      const batch = [...changed];
+      changed.clear();
+      console.log(`\n${'─'.repeat(40)} ${new Date().toLocaleTimeString()}`);
+      await gradeAndShow(batch);
+      console.log('\nWatching exercises/ (Ctrl-C to stop)...');
+      running = false;
+    }, 200);
+  });
+}

@@ -4,6 +4,7 @@ import DefaultTheme from 'vitepress/theme';
 import BenchTable from './BenchTable.vue';
 import ChapterMap from './ChapterMap.vue';
 import ExerciseList from './ExerciseList.vue';
+import Hints from './Hints.vue';
 import './custom.css';
 
 export default {
@@ -12,5 +13,6 @@ export default {
     app.component('BenchTable', BenchTable);
     app.component('ChapterMap', ChapterMap);
     app.component('ExerciseList', ExerciseList);
+    app.component('Hints', Hints);
   },
 } satisfies Theme;
