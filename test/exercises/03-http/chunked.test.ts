@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ChunkedDecoder } from '@answers/03-http/chunked.ts';
 import { normaliseLimits } from '../../../src/http/limits.ts';
 import { httpStatus, decodeChunks } from '../../http/helpers.ts';
+import { check, stopAll } from '../tester.ts';
+import { live, Wire } from './wire.ts';
 
 const decode = (pieces: string[], decoder = new ChunkedDecoder()): ReturnType<typeof decodeChunks> => decodeChunks(decoder, pieces);
 const status = (input: string, decoder?: ChunkedDecoder): number | 'ok' => httpStatus(() => decode([input], decoder));
@@ -63,4 +65,25 @@ describe('exercise 3.3: decode a chunked body', () => {
     const input = Buffer.from('5\r\nhello\r\n');
     expect(new ChunkedDecoder().push(input).data[0]!.buffer, 'use input.subarray(), which shares memory').toBe(input.buffer);
   });
+});
+
+describe('exercise 3.3 on the wire: our server with your ChunkedDecoder', () => {
+  const wire = new Wire(['3.3']);
+  afterEach(stopAll);
+
+  it('hands the app the body de-chunked, keeps the trailers out of its headers, and serves the request after it', async () => {
+    await wire.start();
+    const parts = ['POST /up HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel', 'lo\r\n6;note=x\r\n world\r\n0\r\nX-Trailer: t\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n'];
+    const [up, next] = await wire.served(parts, 'A chunked upload followed by a pipelined GET did not get two 200s from the app', { responses: 2 });
+    const got = `${JSON.stringify(up!.body)}, trailer in the headers: ${'HTTP_X_TRAILER' in up!.headers}, then ${next!.path}`;
+    const want = '"hello world", trailer in the headers: false, then /next';
+    check(got === want, 'The app did not get the de-chunked body, or the request after it, as sent', { sent: parts, expected: want, got, live: live(parts.join('')) });
+  }, 30_000);
+
+  it('answers 400 to a bad chunk size or a chunk without its CRLF, and goes on serving', async () => {
+    await wire.start();
+    const head = 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n';
+    await wire.refused(`${head}0x5\r\nhello\r\n0\r\n\r\n`, 400, 'A chunk size of "0x5" (hex digits only) was not refused with 400');
+    await wire.refused(`${head}5\r\nhelloX\r\n0\r\n\r\n`, 400, 'Chunk data longer than its size (no CRLF after it) was not refused with 400');
+  }, 30_000);
 });

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { bodyFraming } from '@answers/03-http/framing.ts';
 import type { HeaderPair } from '../../../src/cgi/request.ts';
 import { httpStatus } from '../../http/helpers.ts';
+import { check, countResponses, show, stopAll } from '../tester.ts';
+import { live, Wire } from './wire.ts';
 
 const status = (headers: HeaderPair[], version: [number, number] = [1, 1]): number | 'ok' => httpStatus(() => bodyFraming(headers, version));
 
@@ -46,4 +48,41 @@ describe('exercise 3.2: body framing', () => {
     for (const te of ['gzip', 'gzip, chunked', 'identity', 'x-custom']) expect(status([['Transfer-Encoding', te]]), `Transfer-Encoding: ${te}: 501`).toBe(501);
     expect(status([['Transfer-Encoding', '\xa0chunked']]), 'only SP and HTAB are trimmed: a non-breaking space (0xA0) makes it another coding: 501').toBe(501);
   });
+});
+
+describe('exercise 3.2 on the wire: our server with your bodyFraming', () => {
+  const wire = new Wire(['3.2']);
+  afterEach(stopAll);
+
+  it('hands the app a Content-Length body, a chunked body and no body, on one connection', async () => {
+    await wire.start();
+    const three =
+      'POST /length HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello' +
+      'POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n' +
+      'GET /none HTTP/1.1\r\nHost: x\r\n\r\n';
+    const got = await wire.served(three, 'Three pipelined requests (a length, chunked, no body) did not each get a 200 from the app', { responses: 3 });
+    const bodies = got.map((e) => `${e.path} ${JSON.stringify(e.body)}`).join(', ');
+    const want = '/length "hello", /chunked "hello world", /none ""';
+    check(bodies === want, 'The app did not get each body as framed, or a request was read from the wrong place', { sent: three, expected: want, got: bodies, live: live(three) });
+  }, 30_000);
+
+  it('a request smuggling probe: Content-Length with Transfer-Encoding is one 400, and the request hidden in the body is never served', async () => {
+    await wire.start();
+    const hidden = '0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n';
+    const probe = `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${hidden.length}\r\nTransfer-Encoding: chunked\r\n\r\n${hidden}`;
+    const reply = await wire.refused(probe, 400, 'A request with both Content-Length and Transfer-Encoding (the classic smuggling setup) was not refused with 400');
+    check(countResponses(reply.text) === 1 && !reply.text.includes('/smuggled'), 'After the 400, the server went on reading the connection and answered the request hidden in the body', {
+      sent: probe,
+      expected: 'one response (the 400), then the connection closed',
+      got: show(reply.text, 600),
+      live: live(probe),
+    });
+  }, 30_000);
+
+  it('answers 501 to a coding it does not decode, 400 to two lengths, and goes on serving', async () => {
+    await wire.start();
+    await wire.refused('POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n', 501, 'Transfer-Encoding: gzip (a coding we do not decode) was not refused with 501');
+    await wire.refused('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx', 400, 'Two Content-Length headers (even equal ones) were not refused with 400');
+    await wire.refused('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +1\r\n\r\nx', 400, 'Content-Length: +1 (not plain digits) was not refused with 400');
+  }, 30_000);
 });

