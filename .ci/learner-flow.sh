@@ -36,13 +36,11 @@ mkdir -p "$work/team" && mv grade-stub-learner.json "$work/team/"
 git clone -q "$repo" "$work/solved"
 ln -s "$repo/node_modules" "$work/solved/node_modules"
 (cd "$work/solved" && for f in solutions/*/*.ts; do cp "$f" "exercises/${f#solutions/}"; done)
-(cd "$work/solved" && npm test exercises > "$work/solved.txt" 2>&1); status=$?
-tail -16 "$work/solved.txt"
-check "with every solution in exercises/, npm test exercises passes" test "$status" -eq 0
+# --mine grades every changed exercise itself (as for a learner who never ran npm test exercises).
 (cd "$work/solved" && npm run chapter 9 -- --mine --once > "$work/mine-solved.txt" 2>&1); status=$?
 head -5 "$work/mine-solved.txt"; tail -2 "$work/mine-solved.txt"
 check "chapter 9 --mine --once on the learner's code passes" test "$status" -eq 0
-check "... and says the server is all the learner's" grep -q "the server is all yours" "$work/mine-solved.txt"
+check "... and says the server is all the learner's (every exercise passed its tests)" grep -q "the server is all yours" "$work/mine-solved.txt"
 (cd "$work/solved" && npm run --silent grade -- --json --name "Solved Learner" > /dev/null 2>&1 && mv grade-solved-learner.json "$work/team/")
 # A third learner half-way: the solved record with the later chapters not done.
 node -e '
