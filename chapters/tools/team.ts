@@ -41,7 +41,7 @@ export function teamTable(records: GradeRecord[]): string[] {
     lines.push(`  ${title} ${String(passing).padStart(3)}/${records.length}  ${stuck.slice(0, 4).join(', ')}${stuck.length > 4 ? ` +${stuck.length - 4}` : ''}`);
   }
   const stuckMost = [...rows].filter((r) => r.passing < records.length && r.passing > 0).sort((a, b) => a.passing - b.passing).slice(0, 3);
-  if (stuckMost.length) lines.push('', `Where the room is stuck (started by some, not all): ${stuckMost.map((r) => `${r.ex.id} (${r.passing}/${records.length})`).join(', ')}`);
+  if (stuckMost.length) lines.push('', `Where the room is stuck (passed by some, not yet by all): ${stuckMost.map((r) => `${r.ex.id} (${r.passing}/${records.length})`).join(', ')}`);
   lines.push('', '  learner                    passing  last graded');
   for (const r of [...records].sort((a, b) => b.exercises.filter((e) => e.pass).length - a.exercises.filter((e) => e.pass).length)) {
     lines.push(`  ${r.learner.slice(0, 26).padEnd(26)} ${String(r.exercises.filter((e) => e.pass).length).padStart(3)}/${ids.length}  ${r.gradedAt.slice(0, 16).replace('T', ' ')}`);
