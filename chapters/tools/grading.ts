@@ -20,7 +20,7 @@ export interface Verdict {
   /** Failing: the first failed expectation's first line; its test's name. */
   why?: string;
   test?: string;
-  /** The whole first error, for --verbose. */
+  /** The whole first error with its stack trace, for --verbose. */
   detail?: string;
 }
 
@@ -74,7 +74,7 @@ function verdict(ex: Exercise, outcomes: TestOutcome[], stub: boolean): Verdict 
     untouched,
     why: untouched ? 'not started yet' : `${failing.length} of ${outcomes.length} checks fail. ${plain(line)}`,
     test: first.name,
-    ...(first.error ? { detail: first.error } : {}),
+    ...(first.error ? { detail: first.stack && !first.stack.includes(first.error) ? `${first.error}\n${first.stack}` : (first.stack ?? first.error) } : {}),
   };
 }
 
@@ -112,7 +112,9 @@ export function verdictLines(list: { c: Chapter; ex: Exercise }[], verdicts: Ver
     else {
       const line = `${head}: ${v.why}`;
       lines.push(line.length > width ? `${line.slice(0, width - 1)}…` : line);
-      if (verbose && v.detail) lines.push(`     in "${v.test}":`, ...v.detail.split('\n').map((l) => `     ${l}`), '');
+      // The test runner's own frames say nothing about the learner's code.
+      const detail = v.detail?.split('\n').filter((l) => !/node_modules\/|^\s*at new Promise/.test(l));
+      if (verbose && detail) lines.push(`     in "${v.test}":`, ...detail.map((l) => `     ${l}`), '');
     }
   });
   return lines;

@@ -11,6 +11,8 @@ export interface TestOutcome {
   state: 'passed' | 'failed' | 'skipped' | 'pending';
   /** The first error's message, for failed tests. */
   error?: string;
+  /** ... and its stack trace, for --verbose. */
+  stack?: string;
 }
 
 export interface RunResult {
@@ -35,8 +37,8 @@ export async function runVitest(answers: Answers, filters: string[], opts: { qui
     if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) brokenFiles.push(file);
     for (const test of mod.children.allTests()) {
       const result = test.result();
-      const error = result.state === 'failed' ? result.errors?.[0]?.message : undefined;
-      outcomes.push({ file, name: test.fullName, state: result.state, ...(error ? { error } : {}) });
+      const first = result.state === 'failed' ? result.errors?.[0] : undefined;
+      outcomes.push({ file, name: test.fullName, state: result.state, ...(first?.message ? { error: first.message } : {}), ...(first?.stack ? { stack: first.stack } : {}) });
     }
   }
   const ok = process.exitCode === undefined || process.exitCode === 0;
