@@ -372,6 +372,24 @@ export const chapters: Chapter[] = [
         kind: 'mechanism',
         minutes: 40,
       },
+      {
+        id: '5.5',
+        name: 'loop',
+        title: 'The master\'s event loop: one event at a time, into the core, effects out',
+        seam: 'src/arbiter/loop.ts',
+        hints: [
+          'Keep three things in the closure: the current state, an array of events waiting, and a flag that says an ' +
+            'event is being handled right now. The object you return reads the state through a getter, so it is never stale.',
+          'dispatch always adds the event to the end of the array. If the flag is already up, that is all: the call that ' +
+            'raised it is further up the stack and will get to the event. Otherwise raise it, take events from the front ' +
+            'until none is left (step, keep the state, perform each effect), and lower it.',
+          'For chapter 9, wrap only the step call in a try. When it throws on an ordinary event, put a fatal event at the ' +
+            'front of the array and carry on; when it throws on a fatal event, remember that you gave up, empty the array, ' +
+            'call onAbandon, and make dispatch return at once from then on.',
+        ],
+        kind: 'mechanism',
+        minutes: 40,
+      },
     ],
   },
   {

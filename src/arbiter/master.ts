@@ -1,8 +1,10 @@
 // @chapter 5
 // The master: the thin shell around core.ts. It binds the sockets, turns what happens (signals, child
-// exits, messages, the clock) into events for the core, and carries out the effects the core returns.
-// It never accepts a connection: workers accept on their copies of the sockets.
-import { initialState, step, type ArbiterEvent, type ArbiterState, type Effect } from './core.ts';
+// exits, messages, the clock) into events for the core, which its loop (loop.ts) hands over one at a
+// time, and carries out the effects the core returns. It never accepts a connection: workers accept on
+// their copies of the sockets.
+import { initialState, type ArbiterEvent, type Effect } from './core.ts';
+import { masterLoop } from './loop.ts';
 import { PidfileError, removePidfile, writePidfile } from './pidfile.ts';
 import { AddressError, parseAddress } from '../sock/address.ts';
 import { bind, BindError, closeListeners, type Listener } from '../sock/bind.ts';
@@ -75,19 +77,19 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
   // A master started by USR2 is 'Master.2', with a `.2` pid file and process name, while its parent runs.
   const parentPid = process.env[PID_ENV] ? Number(process.env[PID_ENV]) : null;
   delete process.env[PID_ENV];
-  const pidfileName = (): string | null => (settings.pidfile ? (state.parentPid === null ? settings.pidfile : `${settings.pidfile}.2`) : null);
+  const pidfileName = (): string | null => (settings.pidfile ? (loop.state.parentPid === null ? settings.pidfile : `${settings.pidfile}.2`) : null);
   // <<< chapter 9
   // #region startup
   /* >>> chapters 5-8
   const procName = settings.proc_name ?? settings.app ?? 'app';
   <<< chapters 5-8 */
   // >>> chapter 9
-  const procName = (): string => `${settings.proc_name ?? settings.app ?? 'app'}${state.parentPid === null ? '' : '.2'}`;
+  const procName = (): string => `${settings.proc_name ?? settings.app ?? 'app'}${loop.state.parentPid === null ? '' : '.2'}`;
   // <<< chapter 9
   // >>> chapter 6
-  // The core's state exists from the start, so that hooks can ask the server about its workers.
+  // The loop and the core's state exist from the start, so that hooks can ask about the workers.
   /* >>> chapters 6-8
-  let state: ArbiterState = initialState({
+  const loop = masterLoop(initialState({
     workers: settings.workers,
     gracefulTimeout: settings.graceful_timeout,
     maxRequests: settings.max_requests,
@@ -95,10 +97,11 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
     // >>> chapter 8
     timeout: settings.timeout,
     // <<< chapter 8
-  });
+  }), (effect) => perform(effect));
   <<< chapters 6-8 */
   // >>> chapter 9
-  let state: ArbiterState = initialState(arbiterConfig(settings), { parentPid, onTerminal: Boolean(process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY) });
+  const onTerminal = Boolean(process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY);
+  const loop = masterLoop(initialState(arbiterConfig(settings), { parentPid, onTerminal }), (effect) => perform(effect), { onAbandon: (message) => abandon(message) });
   // <<< chapter 9
   // What master hooks receive as `server`.
   const server: ServerView = {
@@ -113,9 +116,9 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
     // <<< chapter 9
     log,
     get numWorkers() {
-      return state.config.workers;
+      return loop.state.config.workers;
     },
-    workers: () => state.workers.map((w) => ({ age: w.age, pid: w.pid })),
+    workers: () => loop.state.workers.map((w) => ({ age: w.age, pid: w.pid })),
   };
   const hook = (name: string, ...args: unknown[]): void => callHook(settings, name, [server, ...args], log);
   // <<< chapter 6
@@ -212,59 +215,23 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
   // #endregion startup
 
   /* >>> chapters 5-5
-  let state: ArbiterState = initialState({
+  const loop = masterLoop(initialState({
     workers: settings.workers,
     gracefulTimeout: settings.graceful_timeout,
     maxRequests: settings.max_requests,
     maxRequestsJitter: settings.max_requests_jitter,
-  });
+  }), (effect) => perform(effect));
   <<< chapters 5-5 */
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((r) => (resolveExit = r));
 
-  // #region queue
-  // One event at a time, in arrival order: a signal handler only queues, like gunicorn's SIG_QUEUE.
-  const queue: ArbiterEvent[] = [];
-  let draining = false;
-  const dispatch = (event: ArbiterEvent): void => {
-    // >>> chapter 9
-    if (abandoned) return;
-    // <<< chapter 9
-    queue.push(event);
-    if (draining) return;
-    draining = true;
-    while (queue.length) {
-      /* >>> chapters 5-8
-      const result = step(state, queue.shift()!, { now: Date.now(), random: Math.random });
-      <<< chapters 5-8 */
-      // >>> chapter 9
-      const next = queue.shift()!;
-      let result: ReturnType<typeof step>;
-      try {
-        result = step(state, next, { now: Date.now(), random: Math.random });
-      } catch (err) {
-        // A decision that throws (a bug, or an exercise not written yet under --mine) is gunicorn's
-        // "Unhandled exception in main loop": a quick stop, exit 255. If even that throws, stop hard.
-        const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-        if (next.type !== 'fatal') queue.unshift({ type: 'fatal', message });
-        else abandon(message);
-        continue;
-      }
-      // <<< chapter 9
-      state = result.state;
-      for (const effect of result.effects) perform(effect);
-    }
-    draining = false;
-  };
-  // #endregion queue
+  // Every event goes through the loop (loop.ts): one at a time, in arrival order, into the core.
+  const dispatch = (event: ArbiterEvent): void => loop.dispatch(event);
   // >>> chapter 9
-  /** The core cannot even stop: kill the workers, release the pid file, exit 255. */
-  let abandoned = false;
+  /** The loop gave up (the core cannot even stop): kill the workers, release the pid file, exit 255. */
   const abandon = (message: string): void => {
-    abandoned = true;
-    queue.length = 0;
     log.critical(`The master cannot go on:\n${message}`);
-    for (const w of state.workers) if (w.pid !== null) perform({ type: 'kill', pid: w.pid, signal: 'SIGKILL' });
+    for (const w of loop.state.workers) if (w.pid !== null) perform({ type: 'kill', pid: w.pid, signal: 'SIGKILL' });
     perform({ type: 'exit', code: 255 });
   };
   // <<< chapter 9
@@ -334,7 +301,7 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
         ({ settings, configFile, entry } = versions.get(effect.version)!);
         movePidfile(before, pidfileName());
         // Only the version in use and the one a rollback would return to can be asked for again.
-        for (const v of versions.keys()) if (v !== state.version && v !== state.rollout?.fallback.version) versions.delete(v);
+        for (const v of versions.keys()) if (v !== loop.state.version && v !== loop.state.rollout?.fallback.version) versions.delete(v);
         break;
       }
       // #endregion perform-reload
@@ -481,7 +448,7 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
   // >>> chapter 9
   const ticker = setInterval(() => {
     // A master started by USR2 is promoted when the master that started it has gone (we are reparented).
-    if (state.parentPid !== null && process.ppid !== state.parentPid) dispatch({ type: 'promoted' });
+    if (loop.state.parentPid !== null && process.ppid !== loop.state.parentPid) dispatch({ type: 'promoted' });
     dispatch({ type: 'tick' });
   }, 250);
   // <<< chapter 9
