@@ -7,8 +7,10 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chapters } from '../../chapters/index.ts';
-import { afterExit } from '../../chapters/tools/stage.ts';
-import { waitFor } from '../helpers.ts';
+import { afterExit, until } from '../../chapters/tools/stage.ts';
+import { processAlive, waitFor } from '../helpers.ts';
+
+export { until };
 
 const repo = join(import.meta.dirname, '..', '..');
 /** exercises/ (the learner's) or solutions/ (the reference), as the @answers alias resolves. */
@@ -219,3 +221,24 @@ export function describeReply(r: Reply): string {
 }
 
 const indent = (text: string): string => text.split('\n').map((l) => `    | ${l}`).join('\n');
+
+/**
+ * TERM to the master: it must exit with code 0 within 20 s and leave none of its workers alive.
+ * `suspect`: the learner's likeliest mistake when it does not exit, for the first line of the message.
+ */
+export async function checkStopsOnTerm(run: Running, opts: { suspect: string; live: string }): Promise<void> {
+  const pids = run.workerPids();
+  run.signal('SIGTERM');
+  const sent = `kill -TERM ${run.child.pid} (the master)`;
+  const ended = await Promise.race([run.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
+  check(ended !== null, `The master did not exit within 20 s of TERM: ${opts.suspect}`, {
+    sent,
+    expected: '"Handling signal: term", "Shutting down: Master", then exit code 0',
+    got: 'the master still running after 20 s',
+    live: `${opts.live}, then in another terminal: kill -TERM <the master's pid>`,
+    log: run.log(),
+  });
+  check(ended.code === 0, 'The master did not exit with code 0 after TERM', { sent, expected: 'exit code 0', got: `exit code ${ended.code}, signal ${ended.signal}`, log: run.log() });
+  const gone = await until(() => pids.every((p) => !processAlive(p)), 5_000);
+  check(gone, 'The master exited but left workers running', { sent, expected: `workers ${pids.join(' and ')} gone`, got: `still alive: ${pids.filter(processAlive).join(', ')}`, log: run.log() });
+}

@@ -3,8 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { masterLoop, type MasterLoop, type Step } from '@answers/05-prefork/loop.ts';
 import { initialState, type ArbiterEvent, type ArbiterState, type Effect } from '../../../src/arbiter/core.ts';
-import { processAlive, waitFor } from '../../helpers.ts';
-import { check, describeReply, exchange, Expectation, launch, stopAll, type Running } from '../tester.ts';
+import { processAlive } from '../../helpers.ts';
+import { check, describeReply, exchange, Expectation, checkStopsOnTerm, launch, stopAll, until, type Running } from '../tester.ts';
 
 afterEach(() => stopAll());
 
@@ -179,15 +179,6 @@ describe('exercise 5.5: the loop, with a fake step and perform', () => {
 const live = 'npm run chapter 5 -- --mine';
 const request = (ms: number): string => `GET /sleep?ms=${ms} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n`;
 
-/** True once `condition` holds, false when `ms` passed first. */
-async function until(condition: () => boolean, ms: number): Promise<boolean> {
-  try {
-    await waitFor(condition, ms, '');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The real `prefork` with 2 workers, or an Expectation that says in plain words why it did not start. */
 async function startServer(extra: string[] = []): Promise<Running> {
@@ -306,29 +297,6 @@ describe('exercise 5.5: the real master, with your loop', () => {
   // <<< chapter 9
 
   it('stops on TERM: exit code 0, and no worker left alive', async () => {
-    const run = await startServer(['--graceful-timeout', '5']);
-    const pids = run.workerPids();
-    run.signal('SIGTERM');
-    const ended = await Promise.race([run.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
-    check(ended !== null, 'The master did not exit within 20 s of TERM: are the workers\' exits, dispatched while the stop is under way, handled too?', {
-      sent: `kill -TERM ${run.child.pid} (the master), with --graceful-timeout 5`,
-      expected: '"Handling signal: term", "Shutting down: Master", then exit code 0',
-      got: 'the master still running after 20 s',
-      live: `${live}, then in another terminal: kill -TERM <the master's pid>`,
-      log: run.log(),
-    });
-    check(ended.code === 0, 'The master did not exit with code 0 after TERM', {
-      sent: `kill -TERM ${run.child.pid}`,
-      expected: 'exit code 0',
-      got: `exit code ${ended.code}, signal ${ended.signal}`,
-      log: run.log(),
-    });
-    const gone = await until(() => pids.every((p) => !processAlive(p)), 5_000);
-    check(gone, 'The master exited but left workers running', {
-      sent: `kill -TERM ${run.child.pid}`,
-      expected: `workers ${pids.join(' and ')} gone`,
-      got: `still alive: ${pids.filter(processAlive).join(', ')}`,
-      log: run.log(),
-    });
+    await checkStopsOnTerm(await startServer(['--graceful-timeout', '5']), { suspect: "are the workers' exits, dispatched while the stop is under way, handled too?", live });
   }, 60_000);
 });

@@ -11,8 +11,7 @@ import { bind, closeListeners, type Listener } from '../../../src/sock/bind.ts';
 import type { WorkerBoot } from '../../../src/worker/boot.ts';
 import type { WorkerEntry } from '../../../src/worker/entry.ts';
 import type { ToMaster } from '../../../src/worker/main.ts';
-import { processAlive, waitFor } from '../../helpers.ts';
-import { check, describeReply, exchange, Expectation, launch, stopAll, type Running } from '../tester.ts';
+import { check, describeReply, exchange, Expectation, checkStopsOnTerm, launch, stopAll, until, type Running } from '../tester.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'prefork-spawn-'));
 const entry: WorkerEntry = { file: join(import.meta.dirname, '..', 'targets', 'spawn-worker.mjs'), execArgv: ['--max-semi-space-size=1'] };
@@ -30,15 +29,6 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** True once `condition` holds, false when `ms` passed first. */
-async function until(condition: () => boolean, ms: number): Promise<boolean> {
-  try {
-    await waitFor(condition, ms, '');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // --- against a stand-in worker -----------------------------------------------------------------------
 
@@ -301,29 +291,6 @@ describe('exercise 5.4: the real master, with your spawnWorker', () => {
   }, 60_000);
 
   it('stops on TERM: exit code 0, and no worker left alive', async () => {
-    const run = await startServer(['--graceful-timeout', '5']);
-    const pids = run.workerPids();
-    run.signal('SIGTERM');
-    const ended = await Promise.race([run.exited, new Promise<null>((r) => setTimeout(() => r(null), 20_000))]);
-    check(ended !== null, 'The master did not exit within 20 s of TERM: does it hear its workers exit (events.exit)?', {
-      sent: `kill -TERM ${run.child.pid} (the master), with --graceful-timeout 5`,
-      expected: '"Shutting down: Master", then exit code 0',
-      got: 'the master still running after 20 s',
-      live: `${live}, then in another terminal: kill -TERM <the master's pid>`,
-      log: run.log(),
-    });
-    check(ended.code === 0, 'The master did not exit with code 0 after TERM', {
-      sent: `kill -TERM ${run.child.pid}`,
-      expected: 'exit code 0',
-      got: `exit code ${ended.code}, signal ${ended.signal}`,
-      log: run.log(),
-    });
-    const gone = await until(() => pids.every((p) => !processAlive(p)), 5_000);
-    check(gone, 'The master exited but left workers running', {
-      sent: `kill -TERM ${run.child.pid}`,
-      expected: `workers ${pids.join(' and ')} gone`,
-      got: `still alive: ${pids.filter(processAlive).join(', ')}`,
-      log: run.log(),
-    });
+    await checkStopsOnTerm(await startServer(['--graceful-timeout', '5']), { suspect: 'does it hear its workers exit (events.exit)?', live });
   }, 60_000);
 });

@@ -11,7 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { checkWritable, LogFile, reopenLogFiles } from '@answers/07-logging/files.ts';
 import { countLines, type Count } from '../../../chapters/07-logging/lines.ts';
 import { openLogs } from '../../../chapters/07-logging/server.ts';
-import { check, describeReply, exchange, launch, stopAll, swapsFor, type Reply, type Running } from '../tester.ts';
+import { check, describeReply, exchange, launch, stopAll, swapsFor, until, type Reply, type Running } from '../tester.ts';
 
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'prefork-ex73-')));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -317,15 +317,6 @@ async function send(url: string, kind: string, count: number): Promise<Reply[]> 
   return replies;
 }
 
-/** Polls until the condition holds (true) or the deadline passes (false). */
-async function until(condition: () => boolean, ms = 10_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
 
 const show = (lines: string[]): string => (lines.length ? lines.slice(0, 3).map((l) => JSON.stringify(l.length > 160 ? `${l.slice(0, 160)}...` : l)).join(' / ') + (lines.length > 3 ? ` and ${lines.length - 3} more` : '') : 'none');
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
