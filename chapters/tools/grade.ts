@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { writtenChapters } from '../index.ts';
-import { exerciseFile, fileHash, grade, isUntouchedStub, progressTable, readGrades, verdictLines, type Verdict } from '../../chapters/tools/grading.ts';
+import { exerciseFile, fileHash, grade, isUntouchedStub, progressTable, readGrades, verdictLines, type Verdict } from './grading.ts';
 import { readRecords, teamTable, type GradeRecord } from './team.ts';
 
 const args = process.argv.slice(2);

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Chapter, Exercise } from '../../chapters/index.ts';
 import { repoRoot } from '../../chapters/tools/cut.ts';
-import type { TestOutcome } from '../../chapters/tools/vitest-run.ts';
+import type { TestOutcome } from './vitest-run.ts';
 
 /** The learner's own state: grades, hints shown, files kept aside by `npm run reset`. Git-ignored. */
 export const learnerDir = process.env.PREFORK_LEARNER_DIR ?? join(repoRoot, '.learner');
@@ -53,7 +53,7 @@ export function readGrades(): Record<string, Grade> {
 /** Runs the tests of these exercises against exercises/ and returns one verdict per exercise. */
 export async function grade(list: { c: Chapter; ex: Exercise }[]): Promise<Verdict[]> {
   const files = [...new Set(list.map(({ c, ex }) => `test/exercises/${c.slug}/${ex.name}.test.ts`))];
-  const { runVitest } = await import('../../chapters/tools/vitest-run.ts'); // vitest is heavy: only the commands that grade load it
+  const { runVitest } = await import('./vitest-run.ts'); // vitest is heavy: only the commands that grade load it
   const result = await runVitest('exercises', files, { quiet: true });
   const verdicts = list.map(({ c, ex }) => verdict(ex, result.outcomes.filter((o) => o.file.endsWith(`test/exercises/${c.slug}/${ex.name}.test.ts`)), isUntouchedStub(c, ex)));
   remember(list, verdicts);
@@ -78,9 +78,9 @@ function verdict(ex: Exercise, outcomes: TestOutcome[], stub: boolean): Verdict 
   };
 }
 
-/** vitest's own wording, made plain: "expected false to be true // Object.is equality" says little. */
+/** The test runner's decoration dropped: the error's class name, and how vitest compared. */
 function plain(line: string): string {
-  return line.replace(/^AssertionError: /, '').replace(/: expected (.*) \/\/ Object\.is equality$/, ': got $1').trim();
+  return line.replace(/^AssertionError: /, '').replace(/ \/\/ Object\.is equality$/, '').trim();
 }
 
 function remember(list: { c: Chapter; ex: Exercise }[], verdicts: Verdict[]): void {

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chapters } from '../index.ts';
-import { learnerDir } from '../../chapters/tools/grading.ts';
+import { learnerDir } from './grading.ts';
 
 const stateFile = join(learnerDir, 'hints.json');
 const [id] = process.argv.slice(2).filter((a) => !a.startsWith('--'));

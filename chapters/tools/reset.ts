@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { chapters } from '../index.ts';
 import { repoRoot } from './cut.ts';
-import { learnerDir } from '../../chapters/tools/grading.ts';
+import { learnerDir } from './grading.ts';
 
 const [id] = process.argv.slice(2);
 const found = chapters.flatMap((c) => c.exercises.map((ex) => ({ c, ex }))).find((x) => x.ex.id === id);

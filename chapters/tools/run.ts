@@ -7,7 +7,7 @@ import { chapters, findChapter, type Chapter } from '../index.ts';
 import { cutAll, cutDir, diffFile, MarkerError, repoRoot } from './cut.ts';
 import { swallowedFlags } from './npm-flags.ts';
 import { page } from './pager.ts';
-import { exerciseFile, fileHash, grade, isUntouchedStub, readGrades } from '../../chapters/tools/grading.ts';
+import { exerciseFile, fileHash, grade, isUntouchedStub, readGrades } from './grading.ts';
 
 const [key, ...rest] = process.argv.slice(2);
 const chapter = key === undefined ? undefined : findChapter(key);
