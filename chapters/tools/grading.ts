@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Chapter, Exercise } from '../../chapters/index.ts';
-import { repoRoot } from '../../chapters/tools/cut.ts';
+import { repoRoot } from './cut.ts';
 import type { TestOutcome } from './vitest-run.ts';
 
 /** The learner's own state: grades, hints shown, files kept aside by `npm run reset`. Git-ignored. */
