@@ -8,6 +8,7 @@ import { accessLogTime } from './logger.ts';
 
 type HeaderList = readonly (readonly [string, string])[];
 
+// #region exchange
 /** What the server knows about one request once its response is done. */
 export interface Exchange {
   /** The request's environ (REMOTE_ADDR, REQUEST_METHOD, RAW_URI, PATH_INFO, HTTP_REFERER, ...). */
@@ -26,6 +27,7 @@ export interface Exchange {
   now: number;
   pid: number;
 }
+// #endregion exchange
 
 // #region format
 export function formatAccessLog(parts: readonly FormatPart[], x: Exchange): string {

@@ -242,3 +242,24 @@ export async function checkStopsOnTerm(run: Running, opts: { suspect: string; li
   const gone = await until(() => pids.every((p) => !processAlive(p)), 5_000);
   check(gone, 'The master exited but left workers running', { sent, expected: `workers ${pids.join(' and ')} gone`, got: `still alive: ${pids.filter(processAlive).join(', ')}`, log: run.log() });
 }
+
+/**
+ * `kill -9` one worker: the master must log its death and boot a replacement. Returns the new pid.
+ * `unnoticed`, `notReplaced`: the learner's likeliest mistake at each step, for the first line of the message.
+ */
+export async function checkKilledWorkerReplaced(run: Running, victim: number, opts: { live: string; unnoticed: string; notReplaced: string }): Promise<number> {
+  process.kill(victim, 'SIGKILL');
+  const sent = `kill -9 ${victim}`;
+  const live = `${opts.live}, then in another terminal: kill -9 <a worker's pid>`;
+  const noticed = await until(() => run.log().includes(`Worker (pid:${victim}) was sent SIGKILL!`), 10_000);
+  check(noticed, opts.unnoticed, {
+    sent,
+    expected: `"Worker (pid:${victim}) was sent SIGKILL! Perhaps out of memory?" in the master's log`,
+    got: 'no such line within 10 s',
+    live,
+    log: run.log(),
+  });
+  const respawned = await until(() => run.workerPids().length >= 3, 20_000);
+  check(respawned, opts.notReplaced, { sent, expected: 'a third "Booting worker with pid: N" line', got: `workers seen: ${run.workerPids().join(', ')}`, live, log: run.log() });
+  return run.workerPids()[2]!;
+}
