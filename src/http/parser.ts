@@ -131,9 +131,10 @@ export class RequestParser {
         if (view.length - this.fieldsAt > this.headCap) throw new HttpError(431, 'Header block is too large');
         return null;
       }
+      // The size first, as when the LF has not arrived yet: the answer must not depend on where a read ended.
+      if (lf + 1 - this.scan > fieldSize) throw new HttpError(431, `Header line is too large (${lf + 1 - this.scan} > ${fieldSize})`);
       if (lf === this.scan || view[lf - 1] !== CR) throw new HttpError(400, 'Bare LF in the header block: lines must end with CRLF');
       if (lf === this.scan + 1) break; // CRLF alone: the end of the block
-      if (lf + 1 - this.scan > fieldSize) throw new HttpError(431, `Header line is too large (${lf + 1 - this.scan} > ${fieldSize})`);
       if (++this.fieldCount > fields) throw new HttpError(431, `More than ${fields} header fields`);
       this.scan = lf + 1;
     }
@@ -153,14 +154,16 @@ export class RequestParser {
     }
     const view = this.store.subarray(this.start, this.end);
     const lf = view.indexOf(LF, this.scan);
-    const limit = this.limits.requestLine;
+    // limit_request_line, or with none of its own (0) the head cap: the same bound whether or not the
+    // LF came in the same read, so how the bytes were split never changes the answer.
+    const limit = this.limits.requestLine > 0 ? this.limits.requestLine : this.headCap;
     if (lf === -1) {
       // The line is at least view.length - 1 bytes long (the last byte may be its CR).
-      if (limit > 0 && view.length - 1 > limit) throw new HttpError(414, `Request line is too large (> ${limit})`);
-      if (view.length > this.headCap) throw new HttpError(414, `Request line is too large (> ${this.headCap})`);
+      if (view.length - 1 > limit) throw new HttpError(414, `Request line is too large (> ${limit})`);
       this.scan = view.length;
       return false;
     }
+    if (lf - 1 > limit) throw new HttpError(414, `Request line is too large (${lf - 1} > ${limit})`);
     if (lf === 0 || view[lf - 1] !== CR) throw new HttpError(400, 'Bare LF in the request line: it must end with CRLF');
     this.line = parseRequestLine(view.subarray(0, lf - 1), limit);
     this.phase = Phase.Fields;

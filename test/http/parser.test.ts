@@ -129,4 +129,25 @@ describe('RequestParser', () => {
     const rest = Buffer.concat(p.readBody().data).toString();
     expect([first.toString(), rest]).toEqual(['ab', 'cdef']);
   });
+
+  // Found by chapter 10's fuzzer: the answer depended on where a read ended.
+  it('answers the same however the bytes are split across reads', () => {
+    const statusOf = (limits: Limits, ...pieces: string[]): number | 'ok' =>
+      status(() => {
+        const p = new RequestParser(limits);
+        for (const piece of pieces) {
+          p.feed(Buffer.from(piece, 'latin1'));
+          p.nextHead();
+        }
+      });
+    const split = (limits: Limits, text: string, at: number): [number | 'ok', number | 'ok'] => [statusOf(limits, text), statusOf(limits, text.slice(0, at), text.slice(at))];
+    // limit_request_line = 0: the head cap bounds the line even when its LF comes in the same read
+    const small = normaliseLimits({ requestLine: 0, fields: 1, fieldSize: 10 }); // head cap: 16 bytes
+    expect(split(small, 'GET /aaaaaaaaaaaaaaaa HTTP/1.0\r\n\r\n', 20)).toEqual([414, 414]);
+    // over the limit AND ended by a bare LF: the size is what both readings see first
+    const line = normaliseLimits({ requestLine: 10 });
+    expect(split(line, 'GET /aaaaaaaaaa\nHost: x\r\n\r\n', 14)).toEqual([414, 414]);
+    const field = normaliseLimits({ fieldSize: 20 });
+    expect(split(field, `GET / HTTP/1.1\r\nX: ${'a'.repeat(30)}\n\r\n`, 45)).toEqual([431, 431]);
+  });
 });
