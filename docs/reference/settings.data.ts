@@ -25,9 +25,10 @@ export default {
     return SETTINGS.map((s) => ({
       name: s.name,
       flags: s.flags,
-      type: s.type,
+      // 'dict' (secure_scheme_headers) is what a config file writes as an object literal; spaced so the page can wrap it.
+      type: s.type === 'dict' ? 'object of strings' : s.type,
       choices: s.choices ? [...s.choices] : null,
-      default: JSON.stringify(s.default),
+      default: s.type === 'dict' ? JSON.stringify(s.default, null, 1).replace(/\n\s*/g, ' ') : JSON.stringify(s.default),
       section: s.section,
       short: html(s.short),
       doc: html(s.doc),

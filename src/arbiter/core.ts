@@ -445,6 +445,13 @@ function setWorkers(s: ArbiterState, config: ArbiterConfig, effects: Effect[]): 
 function startRollout(s: ArbiterState, next: Extract<ArbiterEvent, { type: 'reloaded' }>, effects: Effect[], deps: Deps): void {
   // If a reload is still rolling out, its fallback (the last configuration that served) stays.
   const fallback = s.rollout?.fallback ?? { version: s.version, config: s.config };
+  // >>> chapter 10
+  // A reload that overtakes one still rolling out (two saves in a row under --reload): the earlier one's
+  // workers that have not booted yet are superseded, and go now. Counted as old workers, they would push
+  // the working old ones out first, and one that then failed to boot would stop the whole server.
+  const overtaken = s.rollout?.boundary;
+  if (overtaken !== undefined) retire(s, s.workers.filter((w) => w.age > overtaken && !w.booted && !w.retiring && w.pid !== null).map((w) => w.pid!), effects, deps);
+  // <<< chapter 10
   s.version = next.version;
   effects.push({ type: 'use-version', version: next.version });
   setWorkers(s, next.config, effects);

@@ -26,6 +26,15 @@ import { startNewMaster } from './reexec.ts';
 import { PID_ENV, takeOver } from '../sock/inherit.ts';
 import type { WorkerEntry } from '../worker/entry.ts';
 // <<< chapter 9
+// >>> chapter 10
+import { formatAddress } from '../sock/address.ts';
+import { listenFds, planSockets } from '../sock/systemd.ts';
+import { relative, resolve } from 'node:path';
+import { parseAppSpec } from '../app/app-spec.ts';
+import type { BuiltEntry } from '../worker/bundle.ts';
+import { watchFiles, type FileWatcher } from './watch.ts';
+import { giveLogFiles, giveSocket, ownerOf } from '../worker/privileges.ts';
+// <<< chapter 10
 
 export const VERSION = '0.1.0';
 
@@ -123,6 +132,16 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
   const hook = (name: string, ...args: unknown[]): void => callHook(settings, name, [server, ...args], log);
   // <<< chapter 6
   log.info(`Starting prefork ${VERSION}`);
+  // >>> chapter 10
+  // #region pid1
+  // PID 1 (a container started without an init): every orphan in the container becomes our child, and
+  // libuv waits only for the children it started itself (Node has no waitpid), so exited orphans stay
+  // zombies. Our own exits come from our ChildProcess handles, so an orphan is never taken for a worker.
+  // Signals: PID 1 has no default actions, so a signal without a handler does nothing; TERM, INT, QUIT
+  // and the rest have ours (SIGNALS) from the end of the start-up.
+  if (process.pid === 1) log.warning('Running as PID 1: orphaned processes will not be reaped. Run under an init (docker run --init, tini, dumb-init).');
+  // #endregion pid1
+  // <<< chapter 10
   let listeners: Listener[];
   try {
     // >>> chapter 6
@@ -142,8 +161,20 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
     <<< chapters 5-8 */
     // >>> chapter 9
     // Started by USR2: the old master's sockets, not new ones (the addresses are already taken).
-    listeners = takeOver() ?? settings.bind.map((b) => bind(parseAddress(b), { umask: settings.umask }));
     // <<< chapter 9
+    /* >>> chapters 9-9
+    listeners = takeOver() ?? settings.bind.map((b) => bind(parseAddress(b), { umask: settings.umask }));
+    <<< chapters 9-9 */
+    // >>> chapter 10
+    listeners = takeOver() ?? openListeners(settings, log);
+    // #region chown
+    // Workers will run as user/group (worker/privileges.ts), and open by path what the master made as
+    // root: the unix sockets and the log files become theirs. The pid file stays the master's.
+    const owner = ownerOf(settings);
+    if (owner) for (const l of listeners) giveSocket(l, owner);
+    for (const failure of giveLogFiles(settings)) log.warning(failure);
+    // #endregion chown
+    // <<< chapter 10
     // >>> chapter 6
     // when_ready below runs once the listening lines are logged.
     // <<< chapter 6
@@ -213,6 +244,43 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
   let { configFile, entry } = versions.get(0)!;
   // <<< chapter 9
   // #endregion startup
+  // >>> chapter 10
+
+  // #region reload-watch
+  // --reload: the master watches the files the last build read, and a change starts the very reload a
+  // HUP starts, through the core. So a change that breaks the app is rolled back like a bad HUP: the
+  // old workers keep serving (chapter 9), where gunicorn's reloader, inside each worker, exits it first.
+  let watcher: FileWatcher | null = null;
+  let watched: string[] = [];
+  const watchBuild = (built: { settings: Settings; configFile: string | null; entry: BuiltEntry }): void => {
+    const next = built.settings;
+    if (!next.reload) {
+      watcher?.close();
+      watcher = null;
+      return;
+    }
+    // No bundle (it failed, or --mine): what the app imports is unknown; keep watching what was, and the app.
+    const inputs = built.entry.inputs ?? [...watched, resolve(cwd, parseAppSpec(next.app!).file)];
+    // The config file even when it does not exist yet: creating it is a change too.
+    watched = [...new Set([...inputs, resolve(cwd, next.config), ...next.reload_extra_files.map((f) => resolve(cwd, f))])];
+    try {
+      if (watcher) return watcher.update(watched);
+      watcher = watchFiles(watched, onChange, { onError: (dir, err) => log.warning(`Reloader cannot watch ${dir}: ${err.message}`) });
+      log.warning('Reloader is on. Use in development only!');
+      // gunicorn's preload freezes the app in the master, so its workers never see a change; ours only checks it there.
+      if (next.preload_app) log.warning('preload_app: the master loaded the app once, at start; reloads load the changed app in new workers only');
+    } catch (err) {
+      // A watcher that cannot start (an exercise stub under --mine, say) costs the reloading, not the server.
+      log.error(`Reloader cannot start, serving without it: ${(err as Error).message}`);
+    }
+  };
+  const onChange = (changed: string[]): void => {
+    log.info(`Reloading: ${changed.map((f) => relative(cwd, f) || f).join(', ')} modified`);
+    dispatch({ type: 'signal', signal: 'SIGHUP' });
+  };
+  watchBuild(versions.get(0)!);
+  // #endregion reload-watch
+  // <<< chapter 10
 
   /* >>> chapters 5-5
   const loop = masterLoop(initialState({
@@ -256,6 +324,11 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
       // #region reopen-logs
       case 'reopen-logs':
         for (const failure of reopenLogFiles()) log.error(failure);
+        // >>> chapter 10
+        // Before the workers get their USR1 (the effects that follow): a file logrotate moved away is
+        // made again here and given to the workers, who may not create files in the log directory.
+        for (const failure of giveLogFiles(settings)) log.warning(failure);
+        // <<< chapter 10
         break;
       // #endregion reopen-logs
       // <<< chapter 7
@@ -319,6 +392,10 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
       // <<< chapter 9
       case 'exit':
         clearInterval(ticker);
+        // >>> chapter 10
+        watcher?.close();
+        watcher = null;
+        // <<< chapter 10
         for (const s of SIGNALS) {
           // >>> chapter 7
           if (s === 'SIGUSR1') continue; // never removed: see SIGNALS
@@ -370,6 +447,11 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
       // >>> chapter 6
       configFile,
       // <<< chapter 6
+      // >>> chapter 10
+      forwardedAllowIps: settings.forwarded_allow_ips,
+      secureSchemeHeaders: settings.secure_scheme_headers,
+      owner: ownerOf(settings),
+      // <<< chapter 10
     };
     // >>> chapter 6
     // #region pre-fork
@@ -404,6 +486,10 @@ export async function runMaster({ settings: initial, log, cwd = process.cwd(), r
       const next = reloadSettings ? await reloadSettings() : settings;
       if (next.bind.join(',') !== settings.bind.join(',')) log.warning(`bind changed (${settings.bind.join(',')} -> ${next.bind.join(',')}): the sockets stay as they are until a restart (a USR2 master inherits them too)`);
       versions.set(version, await build({ ...next, bind: settings.bind }));
+      // >>> chapter 10
+      // What this build read is what to watch now (unless a later reload has started meanwhile).
+      if (version === lastVersion) watchBuild(versions.get(version)!);
+      // <<< chapter 10
       dispatch({ type: 'reloaded', seq, version, config: arbiterConfig(next) });
     } catch (err) {
       dispatch({ type: 'reload-failed', seq, message: err instanceof Error ? err.message : String(err) });
@@ -469,3 +555,21 @@ function arbiterConfig(settings: Settings): ArbiterConfig {
   };
 }
 // <<< chapter 9
+// >>> chapter 10
+
+// #region listen-fds
+/**
+ * The sockets to serve on. Sockets opened for us, passed by systemd (LISTEN_FDS) or named as fd://N
+ * binds, are taken as they are; if there are any, they are the only ones (gunicorn's rule: the -b
+ * addresses are not bound). Otherwise the -b addresses are bound here.
+ */
+function openListeners(settings: Settings, log: Logger): Listener[] {
+  const activation = listenFds(process.env, process.pid);
+  if (activation.ignored) log.warning(activation.ignored);
+  if (activation.fds.length) log.info(`Socket activation (LISTEN_FDS): ${activation.fds.map((s) => `fd ${s.fd} (${s.name})`).join(', ')}`);
+  const plan = planSockets(settings.bind.map(parseAddress), activation.fds.map((s) => s.fd));
+  if (plan.ignored.length) log.info(`Not binding ${plan.ignored.map(formatAddress).join(',')}: inherited sockets are used instead`);
+  return [...plan.fds.map((fd) => bind({ kind: 'fd', fd })), ...plan.bind.map((a) => bind(a, { umask: settings.umask }))];
+}
+// #endregion listen-fds
+// <<< chapter 10

@@ -8,6 +8,9 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { byFlag, byName, ConfigError, convert, defaults, SETTINGS, type Settings } from './settings.ts';
+// >>> chapter 10
+import { defaultGroup } from './settings.ts';
+// <<< chapter 10
 
 export interface CommandLine {
   /** Setting name -> raw value(s) as typed. */
@@ -129,6 +132,9 @@ export async function loadSettings(argv: string[], env: NodeJS.ProcessEnv = proc
   for (const [source, parsed] of [['PREFORK_CMD_ARGS', fromEnv], ['the command line', cli]] as const) {
     for (const [name, value] of parsed.values) settings[name] = convert(byName.get(name)!, value, source);
   }
+  // >>> chapter 10
+  settings.group = defaultGroup(settings);
+  // <<< chapter 10
   // The file actually read, as an absolute path: workers import it again from elsewhere (chapter 6).
   if (configFile) settings.config = configFile;
   const app = cli.positional[0] ?? fromEnv.positional[0];

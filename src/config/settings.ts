@@ -9,13 +9,21 @@ import { AddressError, parseAddress } from '../sock/address.ts';
 // >>> chapter 7
 import { DEFAULT_ACCESS_LOG_FORMAT } from '../log/access-format.ts';
 // <<< chapter 7
+// >>> chapter 10
+import { allowItemProblem } from '../http/proxy.ts';
+import { accountId, lookupAccount } from '../worker/privileges.ts';
+// <<< chapter 10
 
 /* >>> chapters 5-5
 export type SettingType = 'int' | 'bool' | 'string' | 'list' | 'choice';
 <<< chapters 5-5 */
-// >>> chapter 6
+/* >>> chapters 6-9
 export type SettingType = 'int' | 'bool' | 'string' | 'list' | 'choice' | 'hook';
-// <<< chapter 6
+<<< chapters 6-9 */
+// >>> chapter 10
+/** 'dict': names (compared in any case, so each once) to string values, config file only: secure_scheme_headers. */
+export type SettingType = 'int' | 'bool' | 'string' | 'list' | 'choice' | 'hook' | 'dict';
+// <<< chapter 10
 
 export interface Setting {
   /** The name in a config file and in --print-config (gunicorn's, snake_case). */
@@ -31,6 +39,13 @@ export interface Setting {
   octal?: boolean;
   /** For 'list': what is wrong with one item (null: nothing), and the forms an item may take. */
   item?: { problem: (item: string) => string | null; allowed: string };
+  // >>> chapter 10
+  /** For 'list': a string is a comma-separated list, as gunicorn reads --forwarded-allow-ips 10.0.0.1,10.0.0.2. */
+  commas?: boolean;
+  // (`item` checks the keys of a 'dict'.)
+  /** Checks a value against the system and converts it (a user name to its uid), whatever the type; throws a ConfigError. */
+  resolve?: (value: unknown, where: string) => unknown;
+  // <<< chapter 10
   default: unknown;
   /** A short placeholder for --help: INT, ADDRESS, FILE... */
   meta?: string;
@@ -78,11 +93,38 @@ export const SETTINGS: Setting[] = [
     short: 'Print every setting with its value, then exit.',
     doc: 'Shows the result of defaults, config file, PREFORK_CMD_ARGS and the command line together.',
   },
+  // >>> chapter 10
+  // #region reload-settings
+  {
+    name: 'reload', flags: ['--reload'], type: 'bool', default: false, section: 'Debugging', chapter: 10,
+    short: 'Development only: reload (as HUP does) when a file of the app changes.',
+    doc:
+      'The master watches the files the last build of the app read (its own modules, not packages), the config file, ' +
+      'the node_modules folder of each package the app imports, and `reload_extra_files`. A burst of changes makes one ' +
+      'reload, the same as `kill -HUP`: new workers first, and if they cannot boot (a syntax error, a package not ' +
+      'installed yet) the old ones keep serving and the log says why. gunicorn watches from every worker instead, and ' +
+      'calls reload incompatible with `preload_app`; here preload only checks the app in the master at start, so the ' +
+      'two work together, with a warning. Not for production: see chapter 10.',
+  },
+  {
+    name: 'reload_extra_files', flags: ['--reload-extra-file'], type: 'list', default: [], meta: 'FILE', section: 'Debugging', chapter: 10,
+    short: 'With --reload, also reload when this file changes. Repeat for several.',
+    doc: 'For files the app reads rather than imports (templates, JSON, .env). Relative paths are from the directory the server was started in.',
+  },
+  // #endregion reload-settings
+  // <<< chapter 10
   {
     name: 'bind', flags: ['-b', '--bind'], type: 'list', default: ['127.0.0.1:8000'], meta: 'ADDRESS', section: 'Server Socket', chapter: 5,
+    /* >>> chapters 5-9
     short: 'Address to listen on: HOST:PORT, [IPv6]:PORT or unix:PATH. Repeat for several.',
     doc: 'Every address is bound by the master before any worker exists. HOST is an IP address (127.0.0.1, 0.0.0.0, ::1): names such as localhost are not looked up. A host without a port means port 8000; `:PORT` means every interface. A higher level (command line over config file) replaces the whole list. A malformed address stops the server at start, as any bad setting does.',
     item: { problem: bindAddressProblem, allowed: 'HOST:PORT, [IPv6]:PORT, HOST alone (port 8000), :PORT (every interface) or unix:PATH, with HOST an IP address and PORT from 0 to 65535' },
+    <<< chapters 5-9 */
+    // >>> chapter 10
+    short: 'Address to listen on: HOST:PORT, [IPv6]:PORT, unix:PATH or fd://N. Repeat for several.',
+    doc: 'Every address is bound by the master before any worker exists. HOST is an IP address (127.0.0.1, 0.0.0.0, ::1): names such as localhost are not looked up. A host without a port means port 8000; `:PORT` means every interface. `fd://N` is a socket already open as file descriptor N (made by a launcher); when there is one, or systemd passed sockets (LISTEN_FDS), only those are used and the other addresses are not bound, as in gunicorn. A higher level (command line over config file) replaces the whole list. A malformed address stops the server at start, as any bad setting does.',
+    item: { problem: bindAddressProblem, allowed: 'HOST:PORT, [IPv6]:PORT, HOST alone (port 8000), :PORT (every interface), unix:PATH or fd://N, with HOST an IP address, PORT from 0 to 65535 and N from 3 on' },
+    // <<< chapter 10
   },
   {
     name: 'backlog', flags: ['--backlog'], type: 'int', min: 1, default: 2048, meta: 'INT', section: 'Server Socket', chapter: 5,
@@ -94,6 +136,58 @@ export const SETTINGS: Setting[] = [
     short: 'umask applied while binding unix sockets (octal like 0o007 or 0007 accepted).',
     doc: 'Applied only while a unix socket is bound, so it sets that socket file\'s permissions and nothing else (gunicorn also applies it to its heartbeat files; our heartbeats are IPC messages, so there are none). The default 0 makes the socket world-writable.',
   },
+  // >>> chapter 10
+  // #region proxy-settings
+  {
+    name: 'forwarded_allow_ips', flags: ['--forwarded-allow-ips'], type: 'list', commas: true, default: ['127.0.0.1', '::1'], meta: 'ADDRESSES', section: 'Server Mechanics', chapter: 10,
+    short: 'Peers trusted to set the scheme headers (secure_scheme_headers): IPs, CIDR networks or *, comma-separated.',
+    doc:
+      'A request\'s `X-Forwarded-Proto` (and the other `secure_scheme_headers`) is believed only when the connection comes from one of these ' +
+      'addresses; from anyone else it is ignored and the scheme stays http, because any client can send it. A unix socket\'s peer is always trusted. ' +
+      '`*` trusts every peer: only when nothing but the proxy can reach the server. An IPv4 peer on a dual-stack socket (`::ffff:10.0.0.1`) matches ' +
+      'its IPv4 entry. `FORWARDED_ALLOW_IPS` in the environment (comma-separated) sets the default. REMOTE_ADDR is always the peer itself, ' +
+      'never `X-Forwarded-For`: see chapter 10.',
+    item: { problem: allowItemProblem, allowed: 'an IP address (10.0.0.1, ::1), a network in CIDR form with its host bits zero (10.0.0.0/8, fd00::/8), or * (every peer)' },
+  },
+  {
+    name: 'secure_scheme_headers', flags: [], type: 'dict', default: { 'X-FORWARDED-PROTOCOL': 'ssl', 'X-FORWARDED-PROTO': 'https', 'X-FORWARDED-SSL': 'on' }, section: 'Server Mechanics', chapter: 10,
+    short: 'Headers, and the value each has when the client used https, that a trusted proxy sets.',
+    doc:
+      'An object of header name to value. From a peer in `forwarded_allow_ips`, a listed header whose value is exactly the one given (case matters) ' +
+      'makes wsgi.url_scheme https, any other value http; header names match in any case. Two listed headers that disagree get a 400 ' +
+      '"Contradictory scheme headers" (nginx sending `X-Forwarded-Protocol $scheme`, i.e. https where ssl is expected, does that: send only ' +
+      '`X-Forwarded-Proto`, or set this to `{ \'X-Forwarded-Proto\': \'https\' }`). A config file value replaces the whole object.',
+    item: { problem: headerNameProblem, allowed: 'header names (letters, digits and !#$%&\'*+-.^_`|~), each once whatever its case' },
+  },
+  // #endregion proxy-settings
+  // #region owner-settings
+  {
+    name: 'user', flags: ['-u', '--user'], type: 'string', default: null, meta: 'USER', section: 'Server Mechanics', chapter: 10,
+    resolve: (value, where) => accountSetting('passwd', value, where),
+    short: 'Run the workers as this user: a name or a uid (the master stays the user that started it).',
+    doc:
+      'Each worker switches to this user (setuid) after opening its error log and before it loads hooks and app; the master keeps its own user ' +
+      '(root), to bind, to reopen and hand over log files, and to start a new master on USR2. A name is looked up at start (and on HUP): an ' +
+      'unknown one stops the server with `No such user`. The master gives the workers the unix sockets it binds and the log files. Needs a master ' +
+      'started as root; otherwise workers fail to boot (exit 3). Default: no change. See chapter 10.',
+  },
+  {
+    name: 'group', flags: ['-g', '--group'], type: 'string', default: null, meta: 'GROUP', section: 'Server Mechanics', chapter: 10,
+    resolve: (value, where) => accountSetting('group', value, where),
+    short: "Run the workers in this group: a name or a gid (default with user: that user's login group).",
+    doc:
+      'Set (setgid) before the user, together with the supplementary groups: this group alone, or the user\'s groups with `initgroups`. ' +
+      'Unset while `user` is set, it is the user\'s login group from the user database, as su and systemd\'s User= do; gunicorn keeps ' +
+      'the master\'s group then, which for a root master is root\'s. Sharing this group with the proxy, with `umask 007`, makes the unix ' +
+      'socket reachable by the proxy and nobody else.',
+  },
+  {
+    name: 'initgroups', flags: ['--initgroups'], type: 'bool', default: false, section: 'Server Mechanics', chapter: 10,
+    short: "Give the workers every group the user belongs to (the group database), not only `group`.",
+    doc: 'initgroups(3) for the worker user, so that files shared through a supplementary group stay readable. Off by default: the workers get `group` alone, and none of root\'s groups.',
+  },
+  // #endregion owner-settings
+  // <<< chapter 10
   // #region workers-setting
   {
     name: 'workers', flags: ['-w', '--workers'], type: 'int', min: 1, default: 1, meta: 'INT', section: 'Worker Processes', chapter: 5,
@@ -266,6 +360,16 @@ export type Settings = Record<string, unknown> & {
   access_log_format: string;
   errorlog: string;
   // <<< chapter 7
+  // >>> chapter 10
+  reload: boolean;
+  reload_extra_files: string[];
+  forwarded_allow_ips: string[];
+  secure_scheme_headers: Record<string, string>;
+  /** Resolved to ids when read; null: workers keep the master's. */
+  user: number | null;
+  group: number | null;
+  initgroups: boolean;
+  // <<< chapter 10
 };
 
 export function defaults(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -273,6 +377,10 @@ export function defaults(env: NodeJS.ProcessEnv = process.env): Settings {
   // gunicorn reads these two from the environment for its defaults.
   if (env.WEB_CONCURRENCY) values.workers = convert(byName.get('workers')!, env.WEB_CONCURRENCY, 'WEB_CONCURRENCY') as number;
   if (env.PORT) values.bind = convert(byName.get('bind')!, `0.0.0.0:${env.PORT}`, 'PORT') as string[];
+  // >>> chapter 10
+  // As gunicorn, set but empty means an empty list: no TCP peer is trusted.
+  if (env.FORWARDED_ALLOW_IPS !== undefined) values.forwarded_allow_ips = convert(byName.get('forwarded_allow_ips')!, env.FORWARDED_ALLOW_IPS, 'FORWARDED_ALLOW_IPS') as string[];
+  // <<< chapter 10
   return values;
 }
 
@@ -282,6 +390,13 @@ export function convert(setting: Setting, value: unknown, source: string): unkno
   const where = `${setting.name}${setting.flags.length ? ` (${setting.flags.join('/')})` : ''} from ${source}`;
   const shown = typeof value === 'function' ? `<function ${value.name || 'anonymous'}>` : JSON.stringify(value);
   const bad = (allowed: string): ConfigError => new ConfigError(`Invalid value for ${where}: ${shown}: ${allowed}`);
+  // >>> chapter 10
+  // A comma list: each string holds items separated by commas, trimmed; empty items are dropped.
+  if (setting.commas && (typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string')))) {
+    value = ([value].flat() as string[]).flatMap((v) => v.split(',').map((item) => item.trim())).filter((item) => item !== '');
+  }
+  if (setting.resolve && value !== null) return setting.resolve(value, where);
+  // <<< chapter 10
   switch (setting.type) {
     case 'int': {
       const n = typeof value === 'number' ? value : typeof value === 'string' ? parseWhole(value.trim(), setting.octal === true) : NaN;
@@ -316,6 +431,19 @@ export function convert(setting: Setting, value: unknown, source: string): unkno
       throw bad(`must be a function taking (${params.join(', ')})`);
     }
     // <<< chapter 6
+    // >>> chapter 10
+    case 'dict': {
+      const entries = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : null;
+      if (!entries || !entries.every(([, v]) => typeof v === 'string')) throw bad('must be an object of string values, e.g. { \'X-Forwarded-Proto\': \'https\' }');
+      const seen = new Set<string>();
+      for (const [key] of entries) {
+        const problem = setting.item?.problem(key) ?? (seen.has(key.toLowerCase()) ? 'given twice (names match in any case)' : null);
+        if (problem) throw new ConfigError(`Invalid value for ${where}: key ${JSON.stringify(key)}: ${problem}${setting.item ? `. Allowed: ${setting.item.allowed}` : ''}`);
+        seen.add(key.toLowerCase());
+      }
+      return Object.fromEntries(entries);
+    }
+    // <<< chapter 10
   }
 }
 // #endregion convert
@@ -349,6 +477,32 @@ function bindAddressProblem(text: string): string | null {
   }
 }
 // #endregion bind-check
+
+// >>> chapter 10
+/** A secure_scheme_headers key must be a header name (an RFC 9110 token), or it could never match. */
+function headerNameProblem(name: string): string | null {
+  return /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name) ? null : 'not a header name';
+}
+/** user and group: a whole number as it is (an id needs no name), a name looked up now (worker/privileges.ts). */
+function accountSetting(db: 'passwd' | 'group', value: unknown, where: string): number {
+  const kind = db === 'passwd' ? 'user' : 'group';
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (text === '') throw new ConfigError(`Invalid value for ${where}: ${JSON.stringify(value)}: must be a ${kind} name or a number`);
+  const id = accountId(db, text);
+  // gunicorn's words.
+  if (id === null) throw new ConfigError(`Invalid value for ${where}: No such ${kind}: '${text}'`);
+  return id;
+}
+
+/** With a user and no group, workers take the user's login group, not the master's (root's). */
+export function defaultGroup(settings: Pick<Settings, 'user' | 'group'>): number | null {
+  if (settings.user === null || settings.group !== null) return settings.group;
+  const gid = lookupAccount('passwd', String(settings.user))?.gid ?? null;
+  if (gid === null) throw new ConfigError(`user ${settings.user} has no entry in the user database, so no login group: set group (-g/--group) as well`);
+  return gid;
+}
+// <<< chapter 10
 
 /** A sensible worker count for this machine, for docs and examples: 2 x cores + 1. */
 export const suggestedWorkers = (): number => availableParallelism() * 2 + 1;

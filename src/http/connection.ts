@@ -20,6 +20,9 @@ import type { Exchange } from '../log/access.ts';
 // >>> chapter 6
 import type { RequestHooks, RequestView } from '../hooks/call.ts';
 // <<< chapter 6
+// >>> chapter 10
+import { trustsPeer, urlScheme, type Scheme } from './proxy.ts';
+// <<< chapter 10
 
 export interface ConnectionLog {
   error(message: string): void;
@@ -53,6 +56,14 @@ export interface ConnectionOptions {
   /** Writes one access log line per request, once its response is done; absent when accesslog is off. */
   accessLog?: (exchange: Exchange) => void;
   // <<< chapter 7
+  // >>> chapter 10
+  /**
+   * forwarded_allow_ips and secure_scheme_headers (proxy.ts). Absent (chapter 3's server, tests): no
+   * peer is trusted and wsgi.url_scheme is always http, as before chapter 10: a server that was not
+   * told about a proxy believes no proxy header. The workers always pass the settings.
+   */
+  proxy?: { forwardedAllowIps: readonly string[]; secureSchemeHeaders: Readonly<Record<string, string>> };
+  // <<< chapter 10
 }
 
 /** Above this many unread bytes, stop reading the socket until the app catches up (backpressure). */
@@ -126,7 +137,12 @@ class Connection {
     let served = 0;
     try {
       for (;;) {
+        /* >>> chapters 3-9
         const head = await this.nextHead(served > 0);
+        <<< chapters 3-9 */
+        // >>> chapter 10
+        const head = await this.headInTime(served > 0);
+        // <<< chapter 10
         if (head === null) break;
         served++;
         if (!(await this.serve(head))) break;
@@ -163,10 +179,42 @@ class Connection {
   }
   // #endregion loop
 
+  // >>> chapter 10
+  // #region head-deadline
+  /**
+   * nextHead, with a deadline on the whole head when keep-alive is on (the async worker): a request
+   * head must arrive complete within `keepalive` seconds of the moment the connection starts waiting
+   * for it, as in gunicorn's gevent worker, where one Timeout(keepalive) wraps the read of a head. The
+   * idle timer of nextHead starts again at every byte, so alone it let a client that sends one byte a
+   * second (slowloris) hold a connection, and with enough of them every worker_connections slot, for
+   * ever. The connection is closed without an answer, as gevent does. A sync worker stays bounded by
+   * `timeout` (chapter 8), as in gunicorn.
+   */
+  private async headInTime(keptAlive: boolean): Promise<RequestHead | null> {
+    const { opts } = this;
+    if (!keptAlive && (opts.closeAfterEachResponse || opts.keepalive <= 0)) return this.nextHead(keptAlive);
+    const deadline = setTimeout(() => {
+      if (this.parser.buffered > 0) opts.log.debug(`Closing connection from ip=${this.ip}: its request head did not arrive within ${opts.keepalive} s`);
+      this.idle = true;
+      this.poke();
+    }, opts.keepalive * 1000);
+    try {
+      return await this.nextHead(keptAlive);
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+  // #endregion head-deadline
+  // <<< chapter 10
+
   // #region serve
   /** Runs the app for one request and writes its response. Returns whether the connection may go on. */
   private async serve(head: RequestHead): Promise<boolean> {
     const { opts, parser } = this;
+    // >>> chapter 10
+    // First: contradictory scheme headers refuse the request, as a parse error does (no hook, no count).
+    this.scheme = this.schemeOf(head);
+    // <<< chapter 10
     opts.onRequest?.();
     // >>> chapter 6
     const hooks = opts.requestHooks;
@@ -284,7 +332,12 @@ class Connection {
     const environ = buildEnviron(request, {
       input,
       errors: this.errors,
+      /* >>> chapters 3-9
       urlScheme: 'http',
+      <<< chapters 3-9 */
+      // >>> chapter 10
+      urlScheme: this.scheme,
+      // <<< chapter 10
       multiprocess: opts.multiprocess,
       multithread: opts.multithread,
       runOnce: false,
@@ -298,6 +351,31 @@ class Connection {
     return environ;
   }
   // #endregion environ
+
+  // >>> chapter 10
+  // #region proxy-environ
+  /** wsgi.url_scheme of the request being served. */
+  private scheme: Scheme = 'http';
+  /** Whether the peer may tell us the scheme: decided once per connection, at its first request. */
+  private trusted: boolean | null = null;
+
+  /**
+   * The scheme of one request: https only when a trusted proxy says so (gunicorn's rules, proxy.ts).
+   * REMOTE_ADDR is not decided here: it stays the socket's peer (this.where), never X-Forwarded-For,
+   * trusted peer or not, as in gunicorn. Behind a proxy that peer is the proxy; the client's address is
+   * for the app to take from X-Forwarded-For, knowing how many proxies it sits behind.
+   */
+  private schemeOf(head: RequestHead): Scheme {
+    const proxy = this.opts.proxy;
+    if (!proxy) return 'http';
+    // The addresses as read when the connection began (a closed socket forgets them): a unix socket has
+    // no port and its peer is always trusted; a TCP peer whose address was unreadable ('') only under '*'.
+    const peer = this.where.serverPort === 0 ? undefined : this.ip;
+    this.trusted ??= trustsPeer(proxy.forwardedAllowIps, peer);
+    return urlScheme(head.headers, proxy.secureSchemeHeaders, this.trusted);
+  }
+  // #endregion proxy-environ
+  // <<< chapter 10
 
   // #region errors
   /** The app (or the request body) failed: a 500 (or the body's 400) if nothing was sent yet, else cut. */

@@ -1,9 +1,19 @@
 // @chapter 4
 // Bind addresses, written the way gunicorn takes them: host:port, [v6]:port, host, unix:PATH.
+// >>> chapter 10
+// Also fd://N: a socket that is already open (and usually listening) as file descriptor N, made by
+// whoever started us: systemd, or a launcher (chapters/10-production/socket-activate.ts).
+// <<< chapter 10
 
 export type Address =
   | { kind: 'tcp'; host: string; port: number; family: 4 | 6 }
+  /* >>> chapters 4-9
   | { kind: 'unix'; path: string };
+  <<< chapters 4-9 */
+  // >>> chapter 10
+  | { kind: 'unix'; path: string }
+  | { kind: 'fd'; fd: number };
+  // <<< chapter 10
 
 export class AddressError extends Error {}
 
@@ -17,7 +27,19 @@ export function parseAddress(text: string): Address {
     if (!path) throw new AddressError(`${JSON.stringify(text)}: unix: needs a path, e.g. unix:/run/app.sock`);
     return { kind: 'unix', path };
   }
+  /* >>> chapters 4-9
   if (spec.startsWith('fd://')) throw new AddressError(`${JSON.stringify(text)}: fd:// addresses are not supported`);
+  <<< chapters 4-9 */
+  // >>> chapter 10
+  // #region fd
+  if (spec.startsWith('fd://')) {
+    // gunicorn: "%r is not a valid file descriptor." 0-2 are stdin, stdout and stderr, never a socket we listen on.
+    const fd = /^\d+$/.test(spec.slice(5)) ? Number(spec.slice(5)) : NaN;
+    if (!Number.isSafeInteger(fd) || fd < 3) throw new AddressError(`${JSON.stringify(text)}: not a valid file descriptor (fd://N, N from 3 on)`);
+    return { kind: 'fd', fd };
+  }
+  // #endregion fd
+  // <<< chapter 10
   const rest = spec.startsWith('tcp://') ? spec.slice(6) : spec;
   let host: string;
   let portText: string | undefined;
@@ -48,5 +70,8 @@ export function parseAddress(text: string): Address {
 /** As the logs show it: http://127.0.0.1:8000, http://[::1]:8000, unix:/run/app.sock */
 export function formatAddress(a: Address): string {
   if (a.kind === 'unix') return `unix:${a.path}`;
+  // >>> chapter 10
+  if (a.kind === 'fd') return `fd://${a.fd}`;
+  // <<< chapter 10
   return a.family === 6 ? `http://[${a.host}]:${a.port}` : `http://${a.host}:${a.port}`;
 }

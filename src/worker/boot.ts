@@ -3,6 +3,9 @@
 // so the worker has it synchronously, before any IPC message arrives.
 import type { AppKind } from '../app/load-app.ts';
 import type { Level } from '../log/logger.ts';
+// >>> chapter 10
+import type { Owner } from './privileges.ts';
+// <<< chapter 10
 
 export interface WorkerBoot {
   /** The app spec, path/to/file.ts:name, resolved against cwd. */
@@ -40,6 +43,13 @@ export interface WorkerBoot {
   timeout?: number;
   // <<< chapter 8
   // <<< chapter 6
+  // >>> chapter 10
+  /** forwarded_allow_ips and secure_scheme_headers; absent: no peer is trusted, the scheme is always http. */
+  forwardedAllowIps?: string[];
+  secureSchemeHeaders?: Record<string, string>;
+  /** user/group: what the worker becomes before it loads hooks and app (worker/privileges.ts); absent: no change. */
+  owner?: Owner | null;
+  // <<< chapter 10
 }
 
 export const BOOT_ENV = 'PREFORK_WORKER';

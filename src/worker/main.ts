@@ -26,6 +26,9 @@ import { handleWorkerSignals, holdStopSignals } from './signals.ts';
 // >>> chapter 8
 import { startHeartbeat } from './heartbeat.ts';
 // <<< chapter 8
+// >>> chapter 10
+import { dropPrivileges, PrivilegeError } from './privileges.ts';
+// <<< chapter 10
 // >>> chapter 7
 import { DEFAULT_ACCESS_LOG_FORMAT } from '../log/access-format.ts';
 import { createAccessLog } from '../log/access-log.ts';
@@ -81,6 +84,21 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
   // #endregion hold-signals
   // <<< chapter 6
   log.info(`Booting worker with pid: ${process.pid}`);
+  // >>> chapter 10
+  // #region drop-privileges
+  // user/group: before the first line of the user's code (hooks, app), after the error log is open, so
+  // that a failure is logged where the other lines go. A worker that cannot drop does not serve (exit 3).
+  if (boot.owner) {
+    try {
+      dropPrivileges(boot.owner, boot);
+    } catch (err) {
+      log.error(`Exception in worker process:\n${err instanceof PrivilegeError ? err.message : describeError(err)}`);
+      log.info(`Worker exiting (pid: ${process.pid})`);
+      process.exit(EXIT_BOOT_FAILED);
+    }
+  }
+  // #endregion drop-privileges
+  // <<< chapter 10
   // >>> chapter 6
   // #region worker-hooks
   let hooks: Settings;
@@ -137,6 +155,9 @@ export async function runWorker(importApp?: () => Promise<Record<string, unknown
       // >>> chapter 7
       accessLog: createAccessLog(boot.accesslog ?? null, boot.accessLogFormat ?? DEFAULT_ACCESS_LOG_FORMAT, log),
       // <<< chapter 7
+      // >>> chapter 10
+      ...(boot.forwardedAllowIps ? { proxy: { forwardedAllowIps: boot.forwardedAllowIps, secureSchemeHeaders: boot.secureSchemeHeaders ?? {} } } : {}),
+      // <<< chapter 10
       log,
       // >>> chapter 6
       ...(hooks!.pre_request || hooks!.post_request

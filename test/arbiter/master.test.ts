@@ -101,7 +101,12 @@ describe('prefork: master and workers', () => {
         const server = await startPrefork([app, '-b', address, ...extra], { workers: 0 });
         expect(await server.exited, `${address} ${extra.join(' ')}`).toBe(1);
         expect(server.log()).toContain(`Error: Invalid value for bind (-b/--bind) from the command line: "${address}": `);
+        /* >>> chapters 5-9
         expect(server.log()).toContain('Allowed: HOST:PORT, [IPv6]:PORT, HOST alone (port 8000), :PORT (every interface) or unix:PATH');
+        <<< chapters 5-9 */
+        // >>> chapter 10
+        expect(server.log()).toContain('Allowed: HOST:PORT, [IPv6]:PORT, HOST alone (port 8000), :PORT (every interface), unix:PATH or fd://N');
+        // <<< chapter 10
         expect(server.log()).not.toContain('Starting prefork');
       }
     }

@@ -75,10 +75,18 @@ describe('settings: precedence', () => {
 });
 
 describe('settings: bind addresses', () => {
+  /* >>> chapters 5-9
   const forms = 'Allowed: HOST:PORT, [IPv6]:PORT, HOST alone (port 8000), :PORT (every interface) or unix:PATH, with HOST an IP address and PORT from 0 to 65535';
+  <<< chapters 5-9 */
+  // >>> chapter 10
+  const forms = 'Allowed: HOST:PORT, [IPv6]:PORT, HOST alone (port 8000), :PORT (every interface), unix:PATH or fd://N, with HOST an IP address, PORT from 0 to 65535 and N from 3 on';
+  // <<< chapter 10
 
   it('takes every form the server binds', async () => {
     const ok = ['127.0.0.1:0', '0.0.0.0', ':8001', '[::1]:65535', '[::]', 'tcp://127.0.0.1:1', 'unix:/tmp/app.sock', 'unix:///tmp/app.sock'];
+    // >>> chapter 10
+    ok.push('fd://3');
+    // <<< chapter 10
     expect((await load(ok.flatMap((b) => ['-b', b]))).settings.bind).toEqual(ok);
   });
 
@@ -89,7 +97,12 @@ describe('settings: bind addresses', () => {
     expect(await error(load(['-b', '127.0.0.1:8000', '-b', '127.0.0.1:99999']))).toBe(
       `Invalid value for bind (-b/--bind) from the command line: "127.0.0.1:99999": "99999" is not a valid port number (0 to 65535). ${forms}`,
     );
+    /* >>> chapters 5-9
     for (const bad of ['localhost:8000', '127.0.0.1:', '127.0.0.1:-1', '::1:80', '[::1', 'unix:', 'fd://3']) {
+    <<< chapters 5-9 */
+    // >>> chapter 10
+    for (const bad of ['localhost:8000', '127.0.0.1:', '127.0.0.1:-1', '::1:80', '[::1', 'unix:', 'fd://', 'fd://x', 'fd://1']) {
+    // <<< chapter 10
       const message = await error(load(['-b', bad]));
       expect(message.startsWith(`Invalid value for bind (-b/--bind) from the command line: ${JSON.stringify(bad)}: `) && message.endsWith(forms), message).toBe(true);
     }

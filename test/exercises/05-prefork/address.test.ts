@@ -34,10 +34,22 @@ describe('exercise 5.1: bind addresses', () => {
   });
 
   it('refuses what it cannot bind', () => {
+    /* >>> chapters 5-9
     for (const text of ['127.0.0.1:http', '127.0.0.1:70000', '127.0.0.1:-1', '127.0.0.1:', '::1:8000', '[::1', '[::1]8000', 'unix:', 'fd://3']) {
+    <<< chapters 5-9 */
+    // >>> chapter 10
+    for (const text of ['127.0.0.1:http', '127.0.0.1:70000', '127.0.0.1:-1', '127.0.0.1:', '::1:8000', '[::1', '[::1]8000', 'unix:', 'fd://', 'fd://x', 'fd://2', 'fd://-3']) {
+    // <<< chapter 10
       expect(fails(text), `${JSON.stringify(text)} must throw AddressError`).toBeInstanceOf(AddressError);
     }
   });
+  // >>> chapter 10
+
+  it('reads fd://N, a socket already open as file descriptor N (chapter 10)', () => {
+    expect(parseAddress('fd://3'), 'fd://3').toEqual({ kind: 'fd', fd: 3 });
+    expect(parseAddress(' fd://12 '), 'fd://12, spaces ignored').toEqual({ kind: 'fd', fd: 12 });
+  });
+  // <<< chapter 10
 
   it('says what is wrong with a port', () => {
     const err = fails('127.0.0.1:99999') as Error;
