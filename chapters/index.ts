@@ -592,12 +592,72 @@ export const chapters: Chapter[] = [
       },
     ],
   },
-  planned(10, '10-production', 'Production'),
+  {
+    number: 10,
+    slug: '10-production',
+    title: 'Production',
+    stage: true,
+    exercises: [
+      {
+        id: '10.1',
+        name: 'proxy',
+        title: 'Decide which proxy headers to trust: the client\'s scheme from a trusted peer only',
+        seam: 'src/http/proxy.ts',
+        hints: [
+          'Start with urlScheme: an untrusted peer ends it at once. Otherwise put the table\'s names in one letter case, ' +
+            'walk the headers in order, and for each listed one work out the scheme it says. Remember the first answer; ' +
+            'a later listed header that says the other scheme is the 400.',
+          'trustsPeer: answer the unix socket and \'*\' first. Then let Node compare addresses: node:net\'s isIP gives a ' +
+            'family (0 for no address at all), and its BlockList holds single addresses and subnets, answers check(address, ' +
+            'family), and already treats ::ffff:a.b.c.d as a.b.c.d. Split each item at its slash to know which kind it is.',
+          'allowItemProblem: isIP settles the plain addresses. For ADDRESS/PREFIX, check each half, then write the address ' +
+            'as one number (a BigInt of 32 or 128 bits: for IPv6, expand "::" into the missing zero groups, and a dotted IPv4 ' +
+            'tail into two groups). Any bit set after the first PREFIX bits is the problem; clearing them gives the network ' +
+            'to name, written back as an address.',
+        ],
+        kind: 'warm-up',
+        minutes: 30,
+      },
+      {
+        id: '10.2',
+        name: 'listen-fds',
+        title: 'Take the sockets systemd passes (LISTEN_FDS, LISTEN_PID), and only those',
+        seam: 'src/sock/systemd.ts',
+        hints: [
+          'Copy the three values out of env into local constants, then delete the three keys, before any check: ' +
+            'every later return and every throw then leaves env clean without a second thought.',
+          'Follow sd_listen_fds\'s order: no LISTEN_FDS means not activated; no LISTEN_PID, or one that differs from ' +
+            'pid, means "not for us" (a reason, not an error); only then read LISTEN_FDS. Test each text against a ' +
+            'digits-only pattern before converting it: Number turns "", " 2" and "1.5" into numbers without complaint.',
+          'For planSockets, build the fd list in two passes (the fd addresses, then the activated fds), skipping an fd ' +
+            'already listed. The remaining addresses all go to one side: bind when the list is empty, ignored otherwise.',
+        ],
+        kind: 'warm-up',
+        minutes: 20,
+      },
+      {
+        id: '10.3',
+        name: 'watch',
+        title: 'Watch the app\'s files for --reload: one call per burst of changes',
+        seam: 'src/arbiter/watch.ts',
+        hints: [
+          'Group the files by their directory and watch each directory once, with node:fs watch. Its listener gets the ' +
+          'name of the entry that changed: keep it only when it is one of the names you watch in that directory. A ' +
+          'watch on the directory survives what a watch on the file does not: a save that renames a new file over it.',
+          'Changes go into a set of absolute paths. Each one (re)starts a single timer of debounceMs; when the timer ' +
+          'finally fires, hand the sorted set to onChange and empty it. A burst of writes keeps pushing the timer back, ' +
+          'so it ends in one call.',
+          'watch() throws at once for a directory that does not exist: catch it, report it to onError, and go on with ' +
+          'the others (an error event later gets the same treatment). update() closes the directory watchers no longer ' +
+          'needed, opens the new ones and replaces the names of the rest. close() sets a flag, clears the timer and closes ' +
+          'every watcher. Pass persistent: false so a watcher never keeps the process alive.',
+        ],
+        kind: 'mechanism',
+        minutes: 40,
+      },
+    ],
+  },
 ];
-
-function planned(number: number, slug: string, title: string): Chapter {
-  return { number, slug, title, stage: false, exercises: [] };
-}
 
 /** The chapters that exist today, i.e. have a stage. */
 export const writtenChapters = chapters.filter((c) => c.stage);
