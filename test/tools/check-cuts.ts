@@ -29,8 +29,15 @@ for (const c of writtenChapters) {
   const tsc = spawnSync(bin('tsc'), ['--noEmit', '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
   record(tsc.status === 0, `cut ${c.number} typechecks`);
   if (tsc.status !== 0) console.log(tsc.stdout);
+  // The newest chapter's cut is the tree itself without its marker lines, and `npm test` runs its tests
+  // there; here only its exercise tests run again, against the cut's solutions.
+  const newest = c === writtenChapters.at(-1);
   const own = sourceFiles().filter(
-    (f) => f.startsWith('test/') && f.endsWith('.test.ts') && fileRange(f, readFileSync(join(repoRoot, f), 'utf8').split('\n')).range.from === c.number,
+    (f) =>
+      f.startsWith('test/') &&
+      f.endsWith('.test.ts') &&
+      (!newest || f.startsWith('test/exercises/')) &&
+      fileRange(f, readFileSync(join(repoRoot, f), 'utf8').split('\n')).range.from === c.number,
   );
   const run = spawnSync(bin('vitest'), ['run', '--root', dir, ...own], {
     encoding: 'utf8',
