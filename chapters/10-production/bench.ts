@@ -15,7 +15,6 @@
 // server runs in its own process group and is stopped (the whole group) however this script ends. Rows
 // are measured in rounds, every row once per round, and each row shows its median round.
 import { spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +32,7 @@ import {
   reportBusy,
   root,
   round,
+  runWrk,
   sleep,
   start,
   startPrefork,
@@ -121,37 +121,8 @@ writeFileSync(
   `-- 1 request in ${CPU_EVERY} is /cpu?ms=${CPU_MS}, the others /\nlocal n = 0\nrequest = function()\n  n = n + 1\n  if n % ${CPU_EVERY} == 0 then return wrk.format("GET", "/cpu?ms=${CPU_MS}") end\n  return wrk.format("GET", "/")\nend\n`,
 );
 
-/** A wrk duration ("850.12us", "1.20ms", "2.00s") in ms. */
-const wrkMs = (value: string | undefined, unit: string | undefined): number =>
-  value === undefined ? NaN : Number(value) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 }[unit ?? ''] ?? NaN);
-
 /** `wrk -t1 -cN -dS --latency -H 'Connection: close' [-s mix.lua] URL/`, read into numbers. */
-async function runLoad(url: string, seconds: number, mix: boolean): Promise<WrkResult> {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '--timeout', '10s', '-H', 'Connection: close', ...(mix ? ['-s', mixScript] : []), `${url}/`];
-  const child = start(wrk!, args);
-  let text = '';
-  child.stdout!.on('data', (c: Buffer) => (text += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (text += c.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  const m = /(\d+) requests in ([\d.]+)(ms|s|m)/.exec(text);
-  if (code !== 0 || !m) throw new Error(`wrk ${args.join(' ')} failed (code ${code}):\n${text}`);
-  const duration = Number(m[2]) * (m[3] === 'ms' ? 0.001 : m[3] === 'm' ? 60 : 1);
-  const pct = (p: string): number => {
-    const r = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm').exec(text);
-    return wrkMs(r?.[1], r?.[2]);
-  };
-  const max = /^\s*Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s|m)/m.exec(text);
-  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
-  const errors = {
-    connect: Number(sock?.[1] ?? 0),
-    read: Number(sock?.[2] ?? 0),
-    write: Number(sock?.[3] ?? 0),
-    timeout: Number(sock?.[4] ?? 0),
-    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0),
-  };
-  const requests = Number(m[1]);
-  return { rps: (requests - errors.non2xx) / duration, p50: pct('50'), p99: pct('99'), max: wrkMs(max?.[1], max?.[2]), requests, errors };
-}
+const runLoad = (url: string, seconds: number, mix: boolean): Promise<WrkResult> => runWrk(url, seconds, CONNECTIONS, true, mix ? mixScript : undefined);
 
 interface Round extends WrkResult {
   /** Server CPU time per request, in µs (every process of its group). */

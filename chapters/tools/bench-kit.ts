@@ -199,9 +199,12 @@ function wrkMs(value: string | undefined, unit: string | undefined): number {
   return Number(value) * (scale[unit ?? ''] ?? NaN);
 }
 
-/** `wrk -t1 -cN -dSs --latency` on URL/ (with `Connection: close` when `close`), in its own process group. */
-export async function runWrk(url: string, seconds: number, connections: number, close: boolean): Promise<WrkResult> {
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '10s', ...(close ? ['-H', 'Connection: close'] : []), `${url}/`];
+/**
+ * `wrk -t1 -cN -dSs --latency` on URL/ (with `Connection: close` when `close`; with `-s script`, a Lua
+ * script that picks each request, when given), in its own process group.
+ */
+export async function runWrk(url: string, seconds: number, connections: number, close: boolean, script?: string): Promise<WrkResult> {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '--timeout', '10s', ...(close ? ['-H', 'Connection: close'] : []), ...(script ? ['-s', script] : []), `${url}/`];
   const child = start(wrk!, args);
   let text = '';
   child.stdout!.on('data', (c: Buffer) => (text += c.toString()));
