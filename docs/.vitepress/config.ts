@@ -104,7 +104,13 @@ const config = withMermaid({
           { text: 'A mixed room', link: '/workshop/mixed-room' },
         ],
       },
-      { text: 'Reference', items: [{ text: 'Settings', link: '/reference/settings' }] },
+      {
+        text: 'Reference',
+        items: [
+          { text: 'Settings', link: '/reference/settings' },
+          { text: 'Parser differences from llhttp', link: '/reference/parser-differences' },
+        ],
+      },
     ],
     outline: { level: [2, 3] },
     footer: { message: 'MIT licensed. The code on these pages is cut from the real, tested server.' },
