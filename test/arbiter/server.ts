@@ -59,10 +59,11 @@ export async function startPrefork(args: string[], opts: { workers?: number; env
     void exited.then(() => (ended = true));
     await waitFor(() => ended || server.workerPids().length >= want, 20_000, `${want} workers to boot:\n${output}`);
     if (ended) throw new Error(`prefork exited early:\n${output}`);
-    const listening = /Listening at: (\S+)/.exec(output)?.[1]?.split(',')[0] ?? '';
-    server.url = listening;
-    // "Booting worker" is logged before the worker listens: ready means a connection goes through.
-    await waitFor(() => canConnect(listening), 10_000, `a connection to ${listening}`);
+    const listening = /Listening at: (\S+)/.exec(output)?.[1]?.split(',') ?? [''];
+    server.url = listening[0]!;
+    // "Booting worker" is logged before the worker listens on its copies of the sockets, one after the
+    // other: ready means a connection goes through on every address.
+    for (const address of listening.filter((a) => /^(http:|unix:)/.test(a))) await waitFor(() => canConnect(address), 10_000, `a connection to ${address}`);
   }
   return server;
 }
