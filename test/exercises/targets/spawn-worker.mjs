@@ -5,13 +5,17 @@
 // its boot's `fake` field: ask for socket copies, listen on one and say "booted" (connections get its
 // pid); then send the scripted messages, and exit with a code if one is given. Without an IPC channel,
 // it can only write the report.
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 
 const raw = process.env.PREFORK_WORKER;
 const boot = raw ? JSON.parse(raw) : null;
 const report = { pid: process.pid, boot, argv: process.argv.slice(2), execArgv: process.execArgv, ipc: typeof process.send === 'function' };
-if (process.env.SPAWN_TEST_REPORT) writeFileSync(process.env.SPAWN_TEST_REPORT, JSON.stringify(report));
+if (process.env.SPAWN_TEST_REPORT) {
+  // Written aside, then renamed: the test polls for the file, and must never read it half written.
+  writeFileSync(`${process.env.SPAWN_TEST_REPORT}.part`, JSON.stringify(report));
+  renameSync(`${process.env.SPAWN_TEST_REPORT}.part`, process.env.SPAWN_TEST_REPORT);
+}
 if (!report.ipc || !boot?.fake) process.exit(0);
 
 const fake = boot.fake;
