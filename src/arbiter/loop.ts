@@ -3,6 +3,7 @@
 // exits and the clock only queue an event here; the loop hands the events to the core one at a time, in
 // the order they came, keeps the state the core returns and has the shell carry out its effects.
 import { step as coreStep, type ArbiterEvent, type ArbiterState, type Deps, type Effect } from './core.ts';
+import { traceStep } from '../log/trace.ts';
 
 /** A decision function with the core's signature: (state, event, clock) -> (new state, effects). */
 export type Step = (state: ArbiterState, event: ArbiterEvent, deps: Deps) => { state: ArbiterState; effects: Effect[] };
@@ -43,7 +44,8 @@ export function masterLoop(initial: ArbiterState, perform: (effect: Effect) => v
     draining = true;
     while (queue.length) {
       /* >>> chapters 5-8
-      const result = step(state, queue.shift()!, { now: Date.now(), random: Math.random });
+      const next = queue.shift()!;
+      const result = step(state, next, { now: Date.now(), random: Math.random });
       <<< chapters 5-8 */
       // >>> chapter 9
       const next = queue.shift()!;
@@ -64,6 +66,8 @@ export function masterLoop(initial: ArbiterState, perform: (effect: Effect) => v
       }
       // <<< chapter 9
       state = result.state;
+      // PREFORK_TRACE=FILE (npm run chapter N -- --record): each decision, for the site's playground.
+      traceStep(next, result.effects, state);
       for (const effect of result.effects) perform(effect);
     }
     draining = false;

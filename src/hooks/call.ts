@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { configExports } from '../config/load.ts';
 import { SETTINGS, type Settings } from '../config/settings.ts';
 import { describeError, type Logger } from '../log/logger.ts';
+import { trace, traceArgs, tracing } from '../log/trace.ts';
 
 /** What master hooks get as `server` (gunicorn passes its Arbiter). */
 export interface ServerView {
@@ -62,6 +63,7 @@ export interface RequestHooks {
  * throws comes back as a HookError: each caller decides what it means, as gunicorn does hook by hook.
  */
 export function callHook(settings: Settings, name: string, args: unknown[], log: Logger): void {
+  if (tracing) trace({ kind: 'hook', name, args: traceArgs(args) });
   const hook = settings[name];
   if (typeof hook !== 'function') return;
   let result: unknown;

@@ -3,6 +3,9 @@
 // One synchronous write per line: on a pipe or an O_APPEND file, a line from one process is never
 // torn by another process's line (chapter 7 is about why that matters).
 import { writeSync } from 'node:fs';
+// >>> chapter 5
+import { trace, tracing } from './trace.ts';
+// <<< chapter 5
 // >>> chapter 7
 import type { LogFile } from './files.ts';
 // <<< chapter 7
@@ -46,6 +49,9 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     return (message: string): void => {
       if (!enabled) return;
       const line = `${logTime()} [${process.pid}] [${tag}] ${message}\n`;
+      // >>> chapter 5
+      if (tracing) trace({ kind: 'log', level, message });
+      // <<< chapter 5
       // >>> chapter 7
       if (opts.file) return opts.file.write(line);
       // <<< chapter 7
