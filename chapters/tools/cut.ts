@@ -23,8 +23,8 @@ export const diffFile = (n: number): string => join(cutsRoot, 'diffs', `${pad2(n
 /** What a cut contains: these folders (filtered by chapter) and files (copied as they are). */
 const TREES = ['src', 'chapters', 'exercises', 'solutions', 'test'];
 const FILES = ['package.json', 'tsconfig.json', 'vitest.config.ts', 'README.md'];
-/** The workbook's own test machinery is tested on the whole tree, not per chapter. */
-const SKIP = ['test/tools/'];
+/** The workbook's own test machinery, and the site's tests (they import docs/), run on the whole tree, not per chapter. */
+const SKIP = ['test/tools/', 'test/site/'];
 const TEXT = /\.(ts|mts|js|mjs|sh|py|md|json|txt|html)$/;
 
 export interface Range {
