@@ -26,6 +26,12 @@ if (missingPages.length > 0) {
   );
 }
 
+// Listed twice, in the nav's Reference menu and in the sidebar.
+const referencePages: DefaultTheme.NavItemWithLink[] = [
+  { text: 'Settings', link: '/reference/settings' },
+  { text: 'Parser differences from llhttp', link: '/reference/parser-differences' },
+];
+
 function chapterItem(c: Chapter): DefaultTheme.SidebarItem {
   return c.stage
     ? { text: `${c.number}. ${c.title}`, link: pageOf(c) }
@@ -70,18 +76,32 @@ const config = withMermaid({
   title: 'prefork-workbook',
   description: 'Build a pre-fork application server (the gunicorn/unicorn model) in Node.js, chapter by chapter.',
   lang: 'en-US',
+  // Without an icon every browser asks for /favicon.ico, gets a 404 and logs it as a console error (the
+  // browser tests fail on any). An inline SVG needs no file: a master and its two workers.
+  head: [
+    [
+      'link',
+      {
+        rel: 'icon',
+        type: 'image/svg+xml',
+        href: "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'%3E%3Cpath d='M16 9v6M16 15L7 22M16 15l9 7' stroke='%233451b2' stroke-width='3'/%3E%3Ccircle cx='16' cy='7' r='5' fill='%233451b2'/%3E%3Ccircle cx='7' cy='25' r='4' fill='%2310b981'/%3E%3Ccircle cx='25' cy='25' r='4' fill='%2310b981'/%3E%3C/svg%3E",
+      },
+    ],
+  ],
   // JSON for components (benchmark results) lives in data/; nothing there is a page.
   srcExclude: ['data/**'],
   themeConfig: {
     search: { provider: 'local' },
+    // The site title links home; the nav names the ways in (Start, Playground) before the material.
     nav: [
-      { text: 'Home', link: '/' },
-      { text: 'How to use', link: '/guide/how-to-use' },
-      { text: 'Workshop', link: '/workshop/' },
+      { text: 'Start', link: '/guide/how-to-use' },
+      { text: 'Playground', link: '/guide/playground' },
       {
         text: 'Chapters',
         items: writtenChapters.map((c) => ({ text: `${c.number}. ${c.title}`, link: pageOf(c) })),
       },
+      { text: 'Workshop', link: '/workshop/' },
+      { text: 'Reference', items: referencePages },
     ],
     sidebar: [
       {
@@ -89,6 +109,7 @@ const config = withMermaid({
         items: [
           { text: 'Home', link: '/' },
           { text: 'How to use this workbook', link: '/guide/how-to-use' },
+          { text: 'Playground', link: '/guide/playground' },
           { text: 'Node.js versions', link: '/guide/node-versions' },
         ],
       },
@@ -104,13 +125,7 @@ const config = withMermaid({
           { text: 'A mixed room', link: '/workshop/mixed-room' },
         ],
       },
-      {
-        text: 'Reference',
-        items: [
-          { text: 'Settings', link: '/reference/settings' },
-          { text: 'Parser differences from llhttp', link: '/reference/parser-differences' },
-        ],
-      },
+      { text: 'Reference', items: referencePages },
     ],
     outline: { level: [2, 3] },
     footer: { message: 'MIT licensed. The code on these pages is cut from the real, tested server.' },
