@@ -4,7 +4,11 @@
 //   measured "steady" (no signal) and "HUP every 2 s" (SIGHUP to the master every 2 s of the round).
 // Our master reloads new workers first and retires an old worker only once a new one has booted;
 // gunicorn 20.1 spawns the new workers and SIGTERMs the old ones at once. The table shows what each
-// order costs in requests/s, failed requests and latency, while the reloads happen.
+// order costs in requests/s, failed requests and latency, while the reloads happen. It also records,
+// for each HUP row's median round, the good responses in every 250 ms of the round with the moments
+// the HUPs were sent ("series" in the JSON: the chapter's chart draws the dips). wrk has no such
+// output, so a small Lua script counts responses per bucket of wall-clock time; every row runs with it
+// (the steady ones too), so every row pays the same for the counting.
 //
 // BENCH_QUICK=1 npm run bench -- 9: one short round, to check that the script works; it prints the
 // table and the JSON and leaves docs/data/bench-09-reload.json alone.
@@ -16,6 +20,8 @@
 // every row alike, and each row shows its median round. After a HUP round the next round waits until
 // the server is back to 2 booted workers and nothing else, so one row's reload never overlaps another
 // row's round.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   QUICK,
@@ -64,7 +70,65 @@ const HUP_EVERY_S = 2;
 /** How long a server may take to be back to WORKERS booted workers after a HUP round. */
 const SETTLE_S = 40;
 
-const loadGenerator = `${wrkName ?? 'wrk (not installed)'}, 1 thread, ${CONNECTIONS} connections, Connection: close, ${DURATION_S} s per round after a ${WARMUP_S} s warm-up, loopback`;
+/** The width of a bucket of the per-round timeline. */
+const BUCKET_MS = 250;
+
+const loadGenerator = `${wrkName ?? 'wrk (not installed)'}, 1 thread, ${CONNECTIONS} connections, Connection: close, ${DURATION_S} s per round after a ${WARMUP_S} s warm-up, loopback, good responses counted per ${BUCKET_MS} ms by a Lua script`;
+
+// ---------------------------------------------------------------------------------------------------
+// The timeline: good responses per bucket of wall-clock time, counted inside wrk
+
+const scriptDir = mkdtempSync(join(tmpdir(), 'prefork-bench09-'));
+process.on('exit', () => rmSync(scriptDir, { recursive: true, force: true }));
+const timelineScript = join(scriptDir, 'timeline.lua');
+// Buckets are numbered by CLOCK_REALTIME (the clock Date.now() reads) through LuaJIT's ffi, since Lua's
+// os.time() only has whole seconds; each wrk thread counts its own, and done() adds them up and prints
+// "bucket N COUNT" lines after wrk's report. A status below 400 is a good response, as wrk counts them.
+writeFileSync(
+  timelineScript,
+  `local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clk_id, bench_timespec *tp);
+]]
+local now = ffi.new("bench_timespec")
+counts = {}
+function response(status, headers, body)
+  if status < 400 then
+    ffi.C.clock_gettime(0, now)
+    local b = math.floor((tonumber(now.tv_sec) * 1000 + tonumber(now.tv_nsec) / 1e6) / ${BUCKET_MS})
+    counts[b] = (counts[b] or 0) + 1
+  end
+end
+local threads = {}
+function setup(thread)
+  table.insert(threads, thread)
+end
+function done(summary, latency, requests)
+  local total = {}
+  for _, t in ipairs(threads) do
+    for b, n in pairs(t:get("counts")) do total[b] = (total[b] or 0) + n end
+  end
+  for b, n in pairs(total) do io.write(string.format("bucket %.0f %d\\n", b, n)) end
+end
+`,
+);
+
+/**
+ * The script's counts as [seconds since startMs, good responses per second], one per bucket that lies
+ * wholly inside the round (the first and last are cut by its start and end); a bucket without a single
+ * response is there with 0, which is exactly what the chart must show.
+ */
+function readTimeline(output: string, startMs: number, seconds: number): [number, number][] {
+  const counts = new Map<number, number>();
+  for (const m of output.matchAll(/^bucket (\d+) (\d+)$/gm)) counts.set(Number(m[1]), Number(m[2]));
+  if (counts.size === 0) throw new Error(`wrk printed no per-bucket counts (is its Lua LuaJIT, with ffi?):\n${output.slice(-1000)}`);
+  const points: [number, number][] = [];
+  for (let b = Math.ceil(startMs / BUCKET_MS); (b + 1) * BUCKET_MS <= startMs + seconds * 1000; b++) {
+    points.push([round((b * BUCKET_MS - startMs) / 1000, 3), ((counts.get(b) ?? 0) * 1000) / BUCKET_MS]);
+  }
+  return points;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Servers: how a reload shows in their workers
@@ -116,6 +180,10 @@ interface Round extends WrkResult {
   boots: number;
   /** Server CPU time per request, in µs (every process of its group, the reaped ones included). */
   cpuUs: number;
+  /** [seconds into the round, good responses per second] per BUCKET_MS. */
+  timeline: [number, number][];
+  /** Seconds into the round at which each SIGHUP was sent. */
+  hupAt: number[];
 }
 
 const errorCount = (e: WrkErrors): number => e.connect + e.read + e.write + e.timeout + e.non2xx;
@@ -123,10 +191,12 @@ const errorCount = (e: WrkErrors): number => e.connect + e.read + e.write + e.ti
 async function runRound(server: Server, seconds: number, hupEvery: number | null): Promise<Round> {
   const logFrom = server.output().length;
   const cpuBefore = groupCpuMs(server.child.pid!);
-  const load = runWrk(server.url, seconds, CONNECTIONS, true);
+  const startMs = Date.now();
+  const load = runWrk(server.url, seconds, CONNECTIONS, true, timelineScript);
   // SIGHUP at HUP_EVERY_S, 2 × HUP_EVERY_S, ... while wrk runs: 4 in a 10 s round.
   let running = true;
   let hups = 0;
+  const hupAt: number[] = [];
   const timers: NodeJS.Timeout[] = [];
   if (hupEvery !== null) {
     for (let t = hupEvery; t < seconds; t += hupEvery) {
@@ -136,6 +206,7 @@ async function runRound(server: Server, seconds: number, hupEvery: number | null
           try {
             process.kill(server.child.pid!, 'SIGHUP');
             hups++;
+            hupAt.push(round((Date.now() - startMs) / 1000, 3));
           } catch {
             // the master is gone: the round fails below
           }
@@ -159,6 +230,8 @@ async function runRound(server: Server, seconds: number, hupEvery: number | null
     hangUps: log.match(/Hang up: /g)?.length ?? 0,
     boots: bootedPids(log).length,
     cpuUs: (cpuMs * 1000) / Math.max(1, result.requests),
+    timeline: readTimeline(result.output, startMs, seconds),
+    hupAt,
   };
 }
 
@@ -330,6 +403,21 @@ const notes = [
   ...ratios.map((r) => `${r.what}: ${r.got.toFixed(2)}`),
   ...rowsOf.filter((c) => c.skipped).map((c) => `${c.name}: skipped (${c.skipped})`),
 ];
+// Throughput during the reloads: each HUP row's median round, second by second, against its steady row.
+const series = {
+  what: `good responses per second, counted per ${BUCKET_MS} ms (each HUP row's median round)`,
+  markLabel: 'HUP',
+  bucketMs: BUCKET_MS,
+  durationSeconds: DURATION_S,
+  lines: present
+    .filter((c) => c.hup)
+    .map((c) => {
+      const l = median(c)!;
+      const steady = median(byKey.get(`${c.server}-steady`));
+      return { name: c.name, ...(steady ? { steadyRps: round(steady.rps, 0) } : {}), marks: l.hupAt, points: l.timeline.map(([t, v]): [number, number] => [t, round(v, 0)]) };
+    }),
+};
+
 const data = {
   title,
   measuredAt: measuredAt(),
@@ -341,6 +429,7 @@ const data = {
   ratios,
   notes,
   rows,
+  ...(series.lines.length ? { series } : {}),
 };
 
 const complete = rows.length > 0 && rowsOf.every((c) => c.skipped || median(c));

@@ -190,6 +190,8 @@ export interface WrkResult {
   max: number; // ms
   requests: number;
   errors: WrkErrors;
+  /** wrk's whole output, with whatever a `-s` script printed (chapter 9's per-bucket counts). */
+  output: string;
 }
 
 /** A wrk duration ("850.12us", "1.20ms", "2.00s", "1.00m") in ms. */
@@ -229,7 +231,7 @@ export async function runWrk(url: string, seconds: number, connections: number, 
     timeout: Number(sock?.[4] ?? 0),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0),
   };
-  return { rps: (requests - errors.non2xx) / duration, p50: pct('50'), p99: pct('99'), max: wrkMs(maxM?.[1], maxM?.[2]), requests, errors };
+  return { rps: (requests - errors.non2xx) / duration, p50: pct('50'), p99: pct('99'), max: wrkMs(maxM?.[1], maxM?.[2]), requests, errors, output: text };
 }
 
 // ---------------------------------------------------------------------------------------------------
