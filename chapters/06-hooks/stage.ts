@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Checklist, heading, narrate, note, request, stageArgs, followMaster, until, startPrefork, ProcessGroups, type StageServer } from '../tools/stage.ts';
+import { Checklist, heading, narrate, note, request, section, stageArgs, followMaster, until, startPrefork, ProcessGroups, type StageServer } from '../tools/stage.ts';
 
 const args = stageArgs();
 const here = dirname(fileURLToPath(import.meta.url));
@@ -167,7 +167,7 @@ async function scenario(): Promise<number> {
   heading('Chapter 6 scenario');
   const list = new Checklist();
 
-  console.log(`\nThe scheduler, started when the app module is imported (${appWithScheduler}, -w ${workers}):`);
+  section(`The scheduler, started when the app module is imported (${appWithScheduler}, -w ${workers}):`);
   const before = await schedulerAtImport();
   if (!before.server.url) failedToStart(before.server, await before.server.exited);
   console.log(`  scheduler started ${before.pids.length} times, by pids ${before.pids.join(', ')}; the master is ${before.server.pid}`);
@@ -175,7 +175,7 @@ async function scenario(): Promise<number> {
   list.check('none of them in the master', !before.pids.includes(before.server.pid) && before.pids.every((p) => before.server.workerPids().includes(p)));
   list.check(`the job ran in ${workers} processes: every job ${workers} times`, before.jobPids.length === workers, `job pids ${before.jobPids.join(', ')}`);
 
-  console.log(`\nThe scheduler, started in on_starting (${config}):`);
+  section(`The scheduler, started in on_starting (${config}):`);
   const server = await prefork('on-starting', ['-c', configPath, app, '-w', String(workers), '-b', `${args.host}:0`], false);
   if (!server.url) failedToStart(server, await server.exited);
   await until(() => named(server.hooks(), 'post_worker_init').length >= workers, 10_000);
@@ -211,7 +211,7 @@ async function scenario(): Promise<number> {
   const servedBy = Number(/served by pid (\d+)/.exec(answer.text)?.[1]);
   await until(() => named(server.hooks().slice(mark), 'post_request').length > 0, 5_000);
   hooks = server.hooks();
-  console.log(`\nOne request (GET /, answered by worker ${servedBy}):`);
+  section(`One request (GET /, answered by worker ${servedBy}):`);
   printHooks(server, hooks, mark);
   list.check('the request was answered', answer.status === 200 && Number.isInteger(servedBy), `status ${answer.status}`);
   const around = hooks.slice(mark);
@@ -226,7 +226,7 @@ async function scenario(): Promise<number> {
   process.kill(interrupted, 'SIGINT');
   await until(() => named(server.hooks().slice(mark), 'post_worker_init').length >= 1);
   hooks = server.hooks();
-  console.log(`\nkill -INT ${interrupted} (a worker):`);
+  section(`kill -INT ${interrupted} (a worker):`);
   printHooks(server, hooks, mark);
   const own = hooks.slice(mark).filter((h) => h.pid === interrupted).map((h) => h.name);
   const exitSeen = hooks.findIndex((h, i) => i >= mark && h.name === 'child_exit' && h.detail.startsWith(`worker ${interrupted},`));
@@ -238,7 +238,7 @@ async function scenario(): Promise<number> {
   process.kill(killed, 'SIGKILL');
   await until(() => named(server.hooks().slice(mark), 'post_worker_init').length >= 1);
   hooks = server.hooks();
-  console.log(`\nkill -9 ${killed} (a worker):`);
+  section(`kill -9 ${killed} (a worker):`);
   printHooks(server, hooks, mark);
   const childExit = hooks.slice(mark).find((h) => h.name === 'child_exit' && h.detail.startsWith(`worker ${killed},`));
   list.check('kill -9: child_exit ran in the master for that worker', childExit?.pid === server.pid);
@@ -249,7 +249,7 @@ async function scenario(): Promise<number> {
   process.kill(server.pid, 'SIGTERM');
   const code = await server.exited;
   hooks = server.hooks();
-  console.log(`\nkill -TERM ${server.pid} (the master):`);
+  section(`kill -TERM ${server.pid} (the master):`);
   printHooks(server, hooks, mark);
   const stopping = hooks.slice(mark);
   list.check('TERM: the master exited with code 0', code === 0, `exit code ${code}`);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PULSE_GAP_MS } from '../../src/worker/heartbeat.ts';
-import { Checklist, heading, narrate, note, request, stageArgs, stopOnSignals, until, startPrefork, ProcessGroups, type StageServer } from '../tools/stage.ts';
+import { Checklist, heading, narrate, note, request, section, stageArgs, stopOnSignals, until, startPrefork, ProcessGroups, type StageServer } from '../tools/stage.ts';
 
 const args = stageArgs();
 const here = dirname(fileURLToPath(import.meta.url));
@@ -170,7 +170,7 @@ async function scenario(): Promise<number> {
   heading('Chapter 8 scenario');
   const list = new Checklist();
 
-  console.log(`\n(a) sync worker, -t 2, GET /cpu?ms=8000 (stuck in CPU work):`);
+  section(`(a) sync worker, -t 2, GET /cpu?ms=8000 (stuck in CPU work):`);
   const cpu = await stuckSync('/cpu?ms=8000', false);
   if (!cpu) {
     list.check('WORKER TIMEOUT logged', false);
@@ -186,7 +186,7 @@ async function scenario(): Promise<number> {
   list.check('the other worker kept serving meanwhile', cpu.othersServed > 0, `answered by ${cpu.othersServed}`);
   list.check('the stuck request got no answer', cpu.outcome === 'cut off', String(cpu.outcome));
 
-  console.log(`\n(b) sync worker, -t 2, GET /sleep?ms=6000 (only waiting on slow I/O), with ${config}:`);
+  section(`(b) sync worker, -t 2, GET /sleep?ms=6000 (only waiting on slow I/O), with ${config}:`);
   const io = await stuckSync('/sleep?ms=6000', false);
   if (!io) {
     list.check('WORKER TIMEOUT logged', false);
@@ -198,13 +198,13 @@ async function scenario(): Promise<number> {
   list.check('it exited with code 1, no SIGKILL needed', io.exitedWith1 && io.toKill === null);
   list.check('replaced, and the request was cut off', Number.isFinite(io.toReplaced) && io.outcome === 'cut off', `${secs(io.toReplaced)}, ${io.outcome}`);
 
-  console.log('\n(c) async worker, -t 2, the same GET /sleep?ms=6000:');
+  section('(c) async worker, -t 2, the same GET /sleep?ms=6000:');
   const slow = await slowAsync(false);
   console.log(`  status ${slow.status} after ${secs(slow.ms)}; WORKER TIMEOUT lines: ${slow.timeouts}`);
   list.check('the async worker kept beating: no WORKER TIMEOUT', slow.timeouts === 0);
   list.check('and the 6 s request completed with 200, three times the timeout', slow.status === 200 && slow.ms >= 6000, `${slow.status}, ${secs(slow.ms)}`);
 
-  console.log('\n(d) 2 sync workers, --max-requests 20 --max-requests-jitter 5, 200 requests, 4 at a time:');
+  section('(d) 2 sync workers, --max-requests 20 --max-requests-jitter 5, 200 requests, 4 at a time:');
   const rec = await recycling(false);
   console.log(`  ${rec.ok} ok, ${rec.failed} failed in ${secs(rec.ms)}; ${rec.pids.length} workers booted in all (${rec.restarts} autorestarts)`);
   list.check('0 failed requests', rec.failed === 0 && rec.ok === 200, `${rec.ok} ok`);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterExit, Checklist, heading, narrate, note, request, stageArgs, stopOnSignals, until, whenReady, ProcessGroups } from '../tools/stage.ts';
+import { afterExit, Checklist, heading, narrate, note, request, section, stageArgs, stopOnSignals, until, whenReady, ProcessGroups } from '../tools/stage.ts';
 
 const args = stageArgs();
 const here = dirname(fileURLToPath(import.meta.url));
@@ -256,7 +256,7 @@ let stepNumber = 0;
 /** A step's title; in the walkthrough, also why it matters. */
 function step(title: string, why: string[]): void {
   stepNumber += 1;
-  if (args.once) console.log(`\n${stepNumber}. ${title}`);
+  if (args.once) section(`${stepNumber}. ${title}`);
   else {
     heading(`${stepNumber}. ${title}`);
     narrate(why);

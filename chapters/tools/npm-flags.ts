@@ -4,7 +4,7 @@
 // arrives as a stray argument.) The runner looks for its own flags there and says how to write them.
 
 /** The runner's and the stages' flags, in the order a suggested command lists them. */
-const FLAGS = ['diff', 'once', 'mine', 'host', 'port'] as const;
+const FLAGS = ['diff', 'once', 'mine', 'record', 'host', 'port'] as const;
 
 /**
  * When npm swallowed some of our flags: the command that passes them on (`npm run chapter 3 -- --diff`);

@@ -1,4 +1,4 @@
-// `npm run chapter N [-- --once | --mine | --diff]`: runs stage N from the cut of chapter N.
+// `npm run chapter N [-- --once | --mine | --diff | --record FILE]`: runs stage N from the cut of chapter N.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,12 +22,19 @@ if (!chapter || !chapter.stage) {
   console.error('npm run chapter N -- --once     run its scripted scenario and check it');
   console.error('npm run chapter N -- --mine     run it with your exercise code plugged in');
   console.error('npm run chapter N -- --diff     show what the chapter changed in src/');
+  console.error('npm run chapter N -- --record FILE   run it and record what the server did, as JSON the site replays (chapters 5+)');
   process.exit(2);
 }
 
 const intended = swallowedFlags(process.env, key!, rest);
 if (intended) {
   console.error(`npm kept the flags for itself: flags for the chapter go after --, so write\n  ${intended}`);
+  process.exit(2);
+}
+
+const recording = rest.some((a) => a === '--record' || a.startsWith('--record='));
+if (recording && chapter.number < 5) {
+  console.error(`--record records a prefork master and its workers, which chapter 5 introduces: chapter ${chapter.number} has none to record.`);
   process.exit(2);
 }
 
@@ -48,6 +55,8 @@ const mine = rest.includes('--mine');
 const stage = join(cutDir(chapter.number), 'chapters', chapter.slug, 'stage.ts');
 const nodeArgs = ['--import', 'tsx'];
 const env = { ...process.env };
+// What the recording says it was made with (the stage sees only its own arguments).
+if (recording) env.PREFORK_RECORD_COMMAND = ['npm run chapter', key, '--', ...rest].join(' ');
 if (mine) {
   nodeArgs.push('--import', pathToFileURL(join(repoRoot, 'chapters', 'tools', 'mine.mjs')).href);
   env.PREFORK_MINE = JSON.stringify(await mineSwaps(chapter));

@@ -6,6 +6,9 @@ import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+// >>> chapter 5
+import { recordStage, startRecording } from './record.ts';
+// <<< chapter 5
 
 export interface StageArgs {
   /** Run the scripted scenario, check it, exit 0 only if everything showed what it should. */
@@ -21,6 +24,9 @@ export function stageArgs(defaultPort = 8000): StageArgs {
       once: { type: 'boolean', default: false },
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string' },
+      // >>> chapter 5
+      record: { type: 'string' },
+      // <<< chapter 5
     },
     allowPositionals: true,
     strict: false,
@@ -31,6 +37,16 @@ export function stageArgs(defaultPort = 8000): StageArgs {
     console.error(`--port must be a number from 0 to 65535, got ${String(values.port)}`);
     process.exit(2);
   }
+  // >>> chapter 5
+  // --record FILE: set up before any server starts, so that every one of them inherits PREFORK_TRACE.
+  if (values.record !== undefined) {
+    if (typeof values.record !== 'string' || values.record === '' || values.record.startsWith('-')) {
+      console.error('--record needs a file name after it, e.g. --record run.json');
+      process.exit(2);
+    }
+    startRecording(values.record);
+  }
+  // <<< chapter 5
   return { once, host: typeof values.host === 'string' ? values.host : '127.0.0.1', port };
 }
 
@@ -59,7 +75,18 @@ const dim = (s: string): string => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` 
 
 export function heading(text: string): void {
   console.log(`\n${bold(text)}\n${'─'.repeat(Math.min(text.length, 72))}`);
+  // >>> chapter 5
+  recordStage(text);
+  // <<< chapter 5
 }
+// >>> chapter 5
+
+/** A sub-step of a scripted scenario: a line of its own, and in a recording, the name of what follows. */
+export function section(text: string): void {
+  console.log(`\n${text}`);
+  recordStage(text);
+}
+// <<< chapter 5
 
 /** Prints a walkthrough: paragraphs of text and `$ command` lines to try. */
 export function narrate(lines: string[]): void {
