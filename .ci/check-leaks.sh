@@ -9,7 +9,7 @@ for p in $(ls /proc | grep -E '^[0-9]+$'); do
   cwd=$(readlink "/proc/$p/cwd" 2>/dev/null) || continue
   case "$cwd" in "$top"|"$top"/*) ;; *) continue ;; esac
   comm=$(cat "/proc/$p/comm" 2>/dev/null)
-  case "$comm" in node|sh|python3|sleep|nginx|gunicorn|esbuild) ;; *) continue ;; esac
+  case "$comm" in node|sh|python3|sleep|nginx|gunicorn|esbuild|chromium|chrome_crashpad) ;; *) continue ;; esac
   # Skip our own shell pipeline (this script's ancestors).
   a=$$; skip=0
   while [ "$a" -gt 1 ] 2>/dev/null; do

@@ -23,12 +23,14 @@ export interface RunResult {
   brokenFiles: string[];
 }
 
-export async function runVitest(answers: Answers, filters: string[], opts: { quiet?: boolean } = {}): Promise<RunResult> {
+export async function runVitest(answers: Answers, filters: string[], opts: { quiet?: boolean; config?: string } = {}): Promise<RunResult> {
   process.env.PREFORK_ANSWERS = answers;
   const vitest = await startVitest('test', filters, {
     run: true,
     watch: false,
     ...(opts.quiet ? { reporters: [{}] } : {}),
+    // The browser tests (test/site/browser/) have a config of their own.
+    ...(opts.config ? { config: opts.config } : {}),
   });
   const outcomes: TestOutcome[] = [];
   const brokenFiles: string[] = [];

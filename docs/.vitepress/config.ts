@@ -145,6 +145,11 @@ const config = withMermaid({
     sequence: { actorMargin: 20, width: 110, wrap: true, noteMargin: 6, boxMargin: 6 },
     flowchart: { wrappingWidth: 120, nodeSpacing: 30, rankSpacing: 40 },
   },
+  // Not the plugin's default class "mermaid": mermaid, once imported, renders every `.mermaid` element
+  // itself on window load (its startOnLoad; the plugin turns that off only on its first render, often
+  // later). That pass read our empty boxes, or a diagram the plugin had already drawn, as diagram text
+  // and drew "Syntax error" over it, for a moment or for good (found by test/site/browser/).
+  mermaidPlugin: { class: 'mermaid-diagram' },
 });
 
 // Dev server only: pre-bundle mermaid itself, or its CommonJS dependencies (fastdom) fail to load
