@@ -3,7 +3,7 @@
 // must match is left (normalize), and says in words where they differ (compare). The test that runs
 // the scenarios is test/site/parity.test.ts. Pure: no DOM, no node: imports.
 import type { ArbiterEvent, Effect } from '../../../src/arbiter/core.ts';
-import type { TraceEntry } from '../../../src/log/trace.ts';
+import type { TraceEntry } from '../../../src/log/trace-shape.ts';
 
 // #region allowed
 /**

@@ -1,7 +1,7 @@
 // A recorded real run (`npm run chapter N -- --record FILE`, written by chapters/tools/record.ts): the
 // trace lines of every process of every server a stage started, sorted by time, with the stage's
 // headings. Pure TypeScript (no DOM, no node:): the playground reads it in the browser, tests in node.
-import type { TraceEntry } from '../../../src/log/trace.ts';
+import type { TraceEntry } from '../../../src/log/trace-shape.ts';
 
 export type { TraceEntry };
 

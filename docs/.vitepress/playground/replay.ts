@@ -4,7 +4,7 @@
 // as the master's core last saw them, requests from the pre_request/post_request hooks, exits from the
 // `exited` events. Pure: no DOM, no node: imports (runs in the browser and in vitest).
 import type { ArbiterEvent, Effect } from '../../../src/arbiter/core.ts';
-import type { TraceEntry, TracedWorker } from '../../../src/log/trace.ts';
+import type { TraceEntry, TracedWorker } from '../../../src/log/trace-shape.ts';
 import type { WorkerStatus } from './sim.ts';
 
 /** A master as the page shows it (a SimMaster fits; a recording yields the same). */

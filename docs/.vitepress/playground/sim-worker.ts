@@ -19,7 +19,7 @@ const REAP_MS = 2;
 const NODE_START_SHARE = 0.85;
 /** What the log shows for a broken app: the stack of what its import threw (cut short here). */
 const BROKEN_APP = 'Error: the app is broken (the playground\'s "break the app")\n    at app.ts:1:7';
-/** Hooks get the server as their first argument; a trace writes it as this (src/log/trace.ts). */
+/** Hooks get the server as their first argument; a trace writes it as this (traceArgs, src/log/trace-shape.ts). */
 export const SERVER = '…';
 
 /** The simulated operating system, as a worker sees it. */

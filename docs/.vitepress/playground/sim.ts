@@ -12,7 +12,7 @@
 // here as on the real server (parity.ts lists the differences allowed, and why).
 import type { ArbiterState } from '../../../src/arbiter/core.ts';
 import type { MasterSignal } from '../../../src/arbiter/signals.ts';
-import type { TraceEntry, TracedWorker } from '../../../src/log/trace.ts';
+import { tracedWorkers, type TraceEntry } from '../../../src/log/trace-shape.ts';
 import { Scheduler, seeded } from './sim-clock.ts';
 import { MasterProcess, type World } from './sim-master.ts';
 import { WorkerProcess, type RequestKind } from './sim-worker.ts';
@@ -106,18 +106,6 @@ const SIGNAL_MS = 1;
 const EXITED_SHOWN_MS = 3000;
 /** 2026-12-06 01:52:00 UTC: a fixed start, so a seed gives the same trace, time stamps included. */
 const DEFAULT_START = Date.UTC(2026, 11, 6, 1, 52, 0);
-
-/** The trace's view of the core's workers (src/log/trace.ts's traceStep). */
-function tracedWorkers(state: ArbiterState): TracedWorker[] {
-  return state.workers.map((w) => ({
-    age: w.age,
-    pid: w.pid,
-    booted: w.booted,
-    retiring: w.retiring !== undefined,
-    aborted: w.abortedAt !== undefined,
-    lastBeat: w.lastBeat ?? null,
-  }));
-}
 
 /**
  * A new simulated server, started: its master logs its first lines at simulated ms 0 and spawns its
