@@ -1,6 +1,9 @@
 // (4) The playground answers as the server would, driven only through its DOM contract (data-testid,
-// data-* and aria-* attributes; see /work/brief/issue11.md): no test hook in the page.
+// data-* and aria-* attributes; listed in docs/.vitepress/README.md): no test hook in the page.
 // A playground scrolled out of view stands still, so each test scrolls its playground into view first.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, describe, it } from 'vitest';
 import { disconnect, open, phone, until } from './browser.ts';
@@ -10,6 +13,7 @@ import { sitePages } from './site.ts';
 afterAll(disconnect);
 
 const FREE = '/guide/playground.html';
+const runs = fileURLToPath(new URL('../../../docs/data/runs/', import.meta.url));
 const chapterPage = (n: string): string => {
   const path = sitePages().find((p) => p.startsWith(`/chapters/${n}-`));
   if (!path) throw new Error(`no chapter ${n} page in the built site`);
@@ -189,6 +193,23 @@ describe.concurrent('the playground', () => {
       expect(o.scrollWidth, `the playground page scrolls sideways at 390 px: ${o.widest ?? '?'}`).toBeLessThanOrEqual(o.clientWidth + 1);
       await pg.locator('[data-testid=pg-signal-SIGTTIN]').click();
       expect(await settled(pg, 3, 'after TTIN')).toEqual(expect.arrayContaining(before));
+      expect(problems).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('a recording of your own opens from a file; a file that is not one says why', async ({ expect }) => {
+    const { page, problems, close } = await open(FREE);
+    try {
+      const pg = await playground(page, 'replay', 50);
+      const file = pg.locator('[data-testid=pg-open]');
+      await file.setInputFiles({ name: 'mine.json', mimeType: 'application/json', buffer: readFileSync(join(runs, '06.json')) });
+      await until(async () => /chapter 6 /.test((await pg.locator('.pg-intro').first().textContent()) ?? ''), 20_000, 'the intro names the chapter 6 command');
+      await pg.locator('[data-testid=pg-play]').click();
+      await pg.locator('[data-testid=pg-worker]').first().waitFor({ state: 'attached', timeout: 45_000 });
+      await file.setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "something else"}') });
+      await until(async () => /notes\.json: .*format/.test((await pg.locator('[role=alert]').first().textContent().catch(() => '')) ?? ''), 20_000, 'an error naming the file and its format');
       expect(problems).toEqual([]);
     } finally {
       await close();
